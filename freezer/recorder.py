@@ -1,0 +1,27 @@
+"""What one render touched: the URLs it built, the request data it read, the error it hit.
+
+The Site layer fills a recorder when one is put in the WSGI environ; the build
+reads it afterwards. This is the hook that lets the crawler follow ``url_for``
+calls without patching anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ENVIRON_KEY = "freezer.recorder"
+
+
+@dataclass
+class RenderRecorder:
+    """Collects what a single request did while it was rendered."""
+
+    urls: list[str] = field(default_factory=list)
+    reads: set[str] = field(default_factory=set)
+    exception: BaseException | None = None
+
+
+def recorder_of(environ: dict[str, Any]) -> RenderRecorder | None:
+    """Return the recorder a caller put in ``environ``, if any."""
+    return environ.get(ENVIRON_KEY)
