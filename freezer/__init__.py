@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from .build import BuildReport, Freezer
 from .errors import BuildError, FreezerError
 from .globals import current_site, request
 from .helpers import abort, make_response, redirect, url_for
@@ -13,6 +14,8 @@ from .wrappers import Request, Response
 
 __all__ = [
     "BuildError",
+    "BuildReport",
+    "Freezer",
     "FreezerError",
     "Markup",
     "Request",

@@ -2,7 +2,100 @@
 
 from __future__ import annotations
 
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
 import click
+
+from .build import Freezer
+from .config import BuildConfig, ProjectSettings, read_project_settings
+from .errors import FreezerError
+from .loading import load_site
+from .site import Site
+
+
+class Progress:
+    """A one-line progress bar on stderr, shown only on a terminal once a build takes 1 s."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.started = time.monotonic()
+        self.shown_at = 0.0
+        self.visible = False
+
+    def __call__(self, done: int, known: int) -> None:
+        now = time.monotonic()
+        if not self.enabled or now - self.started < 1.0 or now - self.shown_at < 0.1:
+            return
+        self.shown_at = now
+        width = 30
+        filled = int(width * done / max(known, 1))
+        bar = "#" * filled + "-" * (width - filled)
+        click.echo(f"\r[{bar}] {done}/{known} URLs", nl=False, err=True)
+        self.visible = True
+
+    def clear(self) -> None:
+        """Erase the bar so the summary starts on a clean line."""
+        if self.visible:
+            click.echo("\r" + " " * 60 + "\r", nl=False, err=True)
+
+
+def _fail(error: FreezerError) -> None:
+    click.echo(f"Error: {error}", err=True)
+    sys.exit(error.exit_code)
+
+
+def _load(app_spec: str | None) -> tuple[Site, ProjectSettings]:
+    """Load the site (from --app, [tool.freezer] app, or ./app.py) and its project settings."""
+    cwd = Path.cwd()
+    if app_spec is None:
+        project = read_project_settings(cwd)
+        app_value = project.values.get("app")
+        if app_value is not None:
+            is_path = app_value.split(":")[0].endswith(".py") or "/" in app_value
+            app_spec = str(project.folder / app_value) if is_path else app_value
+            if not is_path and str(project.folder) not in sys.path:
+                sys.path.insert(0, str(project.folder))
+    site = load_site(app_spec, cwd)
+    return site, read_project_settings(Path(site.root_path))
+
+
+def _pick(flag: Any, project: ProjectSettings, key: str, default: Any) -> Any:
+    if flag is not None:
+        return flag
+    return project.values.get(key, default)
+
+
+def make_freezer(site: Site, project: ProjectSettings, **flags: Any) -> Freezer:
+    """Build the Freezer from command-line flags over [tool.freezer] over defaults."""
+    dest_flag: Path | None = flags.pop("dest", None)
+    if dest_flag is not None:
+        destination = dest_flag.resolve()
+    else:
+        destination = project.path("dest") or Path(site.root_path) / "build"
+    config = BuildConfig(
+        destination=destination,
+        base_url=_pick(flags.get("base_url"), project, "base_url", None),
+        relative_urls=_pick(flags.get("relative_urls"), project, "relative_urls", False),
+        jobs=_pick(flags.get("jobs"), project, "jobs", 1),
+        strict=_pick(flags.get("strict"), project, "strict", False),
+        force=_pick(flags.get("force"), project, "force", False),
+        exclude=tuple(project.values.get("exclude", ())),
+        sitemap=project.values.get("sitemap", True),
+        static_dotfiles=tuple(project.values.get("static_dotfiles", (".well-known", ".nojekyll"))),
+    )
+    return Freezer(site, config=config)
+
+
+app_option = click.option(
+    "--app",
+    "app_spec",
+    metavar="MODULE:ATTR|PATH",
+    help="The site: a .py file, a module, or module:attr. Default: app.py here.",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -11,6 +104,74 @@ def cli() -> None:
     """Freeze a site written like a Flask app into static files."""
 
 
+@cli.command()
+@app_option
+@click.option("--dest", type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+@click.option("--base-url", help="Where the site will live, e.g. https://me.github.io/repo/.")
+@click.option(
+    "--relative-urls/--no-relative-urls", default=None, help="Make internal links relative."
+)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes.")
+@click.option("--strict/--no-strict", default=None, help="Fail the build on any warning.")
+@click.option(
+    "--force", is_flag=True, default=None, help="Build into a folder freezer did not write."
+)
+def build(app_spec: str | None, **flags: Any) -> None:
+    """Crawl the site and write it as static files."""
+    progress = Progress()
+    try:
+        site, project = _load(app_spec)
+        report = make_freezer(site, project, **flags).build(progress=progress)
+    except FreezerError as error:
+        progress.clear()
+        _fail(error)
+    except KeyboardInterrupt:
+        progress.clear()
+        click.echo("Interrupted: the previous build was left as it was.", err=True)
+        sys.exit(1)
+    progress.clear()
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if report.removed:
+        click.echo(f"removed {len(report.removed)} stale files of the previous build", err=True)
+    click.echo(report.summary())
+
+
+@cli.command()
+@app_option
+def routes(app_spec: str | None) -> None:
+    """List the URL map, with how many URLs each rule expands to."""
+    try:
+        site, project = _load(app_spec)
+        freezer = make_freezer(site, project)
+        renderer = freezer._renderer()
+        counts: Counter[str] = Counter()
+        for seed in freezer.seeds(renderer):
+            rule, _ = renderer.adapter.match(seed.path, method="GET", return_rule=True)
+            counts[rule.rule] += 1
+    except FreezerError as error:
+        _fail(error)
+    rows = [("Rule", "Endpoint", "Methods", "URLs")]
+    for rule in sorted(site.url_map.iter_rules(), key=lambda r: r.rule):
+        methods = ",".join(sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}))
+        if rule.endpoint in site.unfrozen_endpoints:
+            count = "not frozen"
+        elif "GET" not in (rule.methods or ()):
+            count = "-"
+        else:
+            count = str(counts[rule.rule])
+        rows.append((rule.rule, rule.endpoint, methods, count))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+
+
 def main() -> None:
     """Run the ``freezer`` command line."""
     cli(prog_name="freezer")
+
+
+if __name__ == "__main__":
+    main()
