@@ -46,6 +46,7 @@ class BuildReport:
     static_files: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    drafts: int = 0
     bytes: int = 0
     bytes_written: int = 0
     unchanged: int = 0
@@ -55,9 +56,10 @@ class BuildReport:
     def summary(self) -> str:
         """One line: pages, static files, size, time, jobs, destination."""
         size = _human_size(self.bytes)
+        drafts = f", {self.drafts} drafts left out" if self.drafts else ""
         return (
             f"Built {len(self.pages)} pages and {len(self.static_files)} static files "
-            f"({size}) in {self.seconds:.2f} s with {self.jobs} "
+            f"({size}{drafts}) in {self.seconds:.2f} s with {self.jobs} "
             f"{'job' if self.jobs == 1 else 'jobs'} into {self.destination}"
         )
 
@@ -159,6 +161,13 @@ class Freezer:
         return seeds
 
     def _crawl(self, progress: ProgressCallback | None = None) -> CrawlResult:
+        building, self.site.building = self.site.building, True
+        try:
+            return self._crawl_site(progress)
+        finally:
+            self.site.building = building
+
+    def _crawl_site(self, progress: ProgressCallback | None) -> CrawlResult:
         renderer = self._renderer()
         frontier = Frontier()
         for seed in self.seeds(renderer):
@@ -370,6 +379,7 @@ class Freezer:
 
     def _protected_folders(self) -> list[Path]:
         folders = [Path(self.site.root_path)]
+        folders.extend(source.folder for source in self.site.content_sources)
         for folder in (self.site.template_folder, self.site.static_folder):
             if folder is not None:
                 folders.append(Path(folder))
@@ -389,6 +399,7 @@ class Freezer:
         if self.config.strict and warnings:
             raise BuildError([f"(--strict) {w}" for w in warnings])
         report = BuildReport(destination=destination, warnings=warnings, jobs=1)
+        report.drafts = sum(source.drafts for source in self.site.content_sources)
         tree = OutputTree(destination, force=self.config.force)
         try:
             location = self.config.location

@@ -11,7 +11,8 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -42,6 +43,16 @@ class SiteClient(Client):
 
     def open(self, *args: Any, buffered: bool = True, **kwargs: Any) -> Any:
         return super().open(*args, buffered=buffered, **kwargs)
+
+
+class ContentSource(Protocol):
+    """A folder of content the site reads (``freezer.pages.Pages`` is one)."""
+
+    folder: Path
+
+    @property
+    def drafts(self) -> int:
+        """How many of its items are drafts, left out of builds."""
 
 
 @dataclass
@@ -125,6 +136,11 @@ class Site:
         self.unfrozen_endpoints: set[str] = set()
         self.error_handlers: dict[int | type[BaseException], ErrorHandler] = {}
         self.context_processors: list[Callable[[], Mapping[str, Any]]] = []
+        #: True while freezer builds the site: content sources hide drafts and read once.
+        self.building = False
+        #: Folders of content (such as ``Pages``) the site reads; builds count their
+        #: drafts and never write into them, ``freezer serve`` watches them.
+        self.content_sources: list[ContentSource] = []
         self.jinja_env: Environment = create_jinja_env(self)
         self._got_first_request = False
         if self.static_folder is not None:

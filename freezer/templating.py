@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
 from .globals import current_site, request
+from .markup import markdown_filter
 
 if TYPE_CHECKING:
     from .site import Site
@@ -26,6 +27,7 @@ def create_jinja_env(site: Site) -> Environment:
         auto_reload=True,
     )
     env.globals.update(url_for=url_for, request=request, site=current_site, config=site.config)
+    env.filters["markdown"] = markdown_filter
     return env
 
 

@@ -1,0 +1,326 @@
+"""Markdown content: a folder of ``*.md`` files with YAML front matter, as ``Page`` objects.
+
+Example::
+
+    from freezer.pages import Pages
+
+    posts = Pages(site, "content/posts")
+
+    @site.route("/posts/<slug>/", values=posts.values("slug"))
+    def post(slug):
+        return render_template("post.html", post=posts.get_or_404(slug))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from markupsafe import Markup
+from werkzeug.exceptions import NotFound
+
+from .errors import FreezerError
+from .markup import MarkdownRenderer, MarkdownSettings
+from .site import Site
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+_ATX_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.M)
+_SETEXT_HEADING = re.compile(r"^(\S.*)\r?\n(?:=+|-+)[ \t]*$", re.M)
+_FENCE = re.compile(r"^(```|~~~).*?^\1", re.M | re.S)
+
+
+class ContentError(FreezerError):
+    """A content file cannot be read: bad front matter, a bad date, a duplicate slug."""
+
+
+def _line_of_key(front_matter: str, key: str) -> int:
+    """Return the 1-based line of ``key:`` in the front matter (the file's line)."""
+    match = re.search(rf"^{re.escape(key)}\s*:", front_matter, re.M)
+    return 2 + front_matter[: match.start()].count("\n") if match else 1
+
+
+def _parse_date(value: Any, path: Path, front_matter: str) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):  # datetime is a date too
+        return value
+    if isinstance(value, str):
+        for parse in (dt.date.fromisoformat, dt.datetime.fromisoformat):
+            try:
+                return parse(value.strip())
+            except ValueError:
+                continue
+    line = _line_of_key(front_matter, "date")
+    raise ContentError(
+        f"{path}:{line}: date {value!r} is not a date; write it as YYYY-MM-DD (or YYYY-MM-DD HH:MM)"
+    )
+
+
+def _first_heading(body: str) -> str | None:
+    text = _FENCE.sub("", body)
+    candidates = [m for m in (_ATX_HEADING.search(text), _SETEXT_HEADING.search(text)) if m]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda m: m.start()).group(1).strip()
+
+
+@dataclass(frozen=True)
+class _Stamp:
+    mtime_ns: int
+    size: int
+
+
+class Page:
+    """One markdown file: its slug, front matter, source and (lazily) HTML."""
+
+    def __init__(self, pages: Pages, path: Path, slug: str, text: str, stamp: _Stamp) -> None:
+        self._pages = pages
+        self.path = path
+        self._stamp = stamp
+        self._html: Markup | None = None
+        self._toc: Markup | None = None
+        front_matter, self.body = self._split(text)
+        try:
+            meta = yaml.load(front_matter, Loader=_YAML_LOADER) if front_matter else {}
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            line = mark.line + 2 if mark is not None else 1
+            problem = getattr(error, "problem", None) or str(error)
+            raise ContentError(f"{path}:{line}: invalid YAML front matter: {problem}") from error
+        if meta is None:
+            meta = {}
+        if not isinstance(meta, dict):
+            raise ContentError(
+                f"{path}:2: front matter must be 'key: value' lines, not a {type(meta).__name__}"
+            )
+        self.meta: dict[str, Any] = meta
+        self.slug = str(meta.get("slug", slug))
+        self.date = _parse_date(meta.get("date"), path, front_matter)
+        tags = meta.get("tags", [])
+        if isinstance(tags, str):
+            tags = [t.strip() for t in tags.split(",") if t.strip()]
+        if not isinstance(tags, list):
+            raise ContentError(
+                f"{path}:{_line_of_key(front_matter, 'tags')}: tags must be a list like "
+                "[python, web] or a comma-separated string"
+            )
+        self.tags: list[str] = [str(t) for t in tags]
+        self.draft = bool(meta.get("draft", False))
+        title = meta.get("title")
+        self.title = str(title) if title else (_first_heading(self.body) or self.slug)
+
+    @staticmethod
+    def _split(text: str) -> tuple[str, str]:
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        match = _FRONT_MATTER.match(text)
+        if match is None:
+            return "", text
+        return match.group(1) or "", text[match.end() :]
+
+    def _convert(self) -> None:
+        converted = self._pages.renderer.convert(self.body)
+        self._html, self._toc = Markup(converted.html), Markup(converted.toc)
+
+    @property
+    def html(self) -> Markup:
+        """The body rendered to HTML (converted once, again only when the file changes)."""
+        current = self._pages._current(self)
+        if current._html is None:
+            current._convert()
+        assert current._html is not None
+        return current._html
+
+    @property
+    def toc(self) -> Markup:
+        """The table of contents of the body's headings, as an HTML list."""
+        current = self._pages._current(self)
+        if current._toc is None:
+            current._convert()
+        assert current._toc is not None
+        return current._toc
+
+    def __getitem__(self, key: str) -> Any:
+        return self.meta[key]
+
+    def __repr__(self) -> str:
+        return f"<Page {self.slug!r}>"
+
+
+#: Page attributes a generator may name; any other name is looked up in the front matter.
+_PAGE_FIELDS = frozenset({"slug", "title", "date", "tags", "draft", "path"})
+
+
+def _resolve_attribute(page: Page, attribute: str) -> Any:
+    head, *rest = attribute.split(".")
+    value = getattr(page, head) if head in _PAGE_FIELDS else page.meta.get(head)
+    for part in rest:
+        value = getattr(value, part, None)
+    return value
+
+
+class Pages:
+    """The markdown files of one folder (recursively), as Page objects.
+
+    Iterating gives pages newest first (by ``date``, then by slug; undated
+    pages last). While the site is being built, drafts (``draft: true``) are
+    left out and files are read once; in preview they are shown and re-read
+    when they change.
+    """
+
+    def __init__(
+        self,
+        site: Site,
+        folder: str | os.PathLike[str],
+        *,
+        extensions: Sequence[str] | None = None,
+        markdown_extensions: Sequence[str] | None = None,
+    ) -> None:
+        self.site = site
+        self.folder = Path(site.root_path, folder)
+        self.suffixes = tuple(extensions or (".md",))
+        self.renderer = MarkdownRenderer(MarkdownSettings.default(markdown_extensions))
+        self._pages: dict[str, Page] = {}
+        self._by_path: dict[Path, Page] = {}
+        self._loaded_once = False
+        site.content_sources.append(self)
+
+    def __repr__(self) -> str:
+        return f"<Pages {str(self.folder)!r}>"
+
+    # -- reading ---------------------------------------------------------------
+
+    def _scan(self) -> list[tuple[Path, str, _Stamp]]:
+        if not self.folder.is_dir():
+            raise ContentError(
+                f"the content folder {self.folder} does not exist; create it or fix "
+                f"Pages(site, {os.path.relpath(self.folder, self.site.root_path)!r})"
+            )
+        found = []
+        for root, dirs, files in os.walk(self.folder):
+            dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+            for name in sorted(files):
+                if name.startswith(".") or not name.endswith(self.suffixes):
+                    continue
+                path = Path(root, name)
+                stat = path.stat()
+                rel = path.relative_to(self.folder).as_posix()
+                slug = rel[: -len(next(s for s in self.suffixes if rel.endswith(s)))]
+                found.append((path, slug, _Stamp(stat.st_mtime_ns, stat.st_size)))
+        return found
+
+    def _reload(self) -> None:
+        pages: dict[str, Page] = {}
+        by_path: dict[Path, Page] = {}
+        for path, slug, stamp in self._scan():
+            page = self._by_path.get(path)
+            if page is None or page._stamp != stamp:
+                try:
+                    text = path.read_text(encoding="utf-8")
+                except UnicodeDecodeError as error:
+                    raise ContentError(f"{path}: not UTF-8 text ({error})") from error
+                page = Page(self, path, slug, text, stamp)
+            other = pages.get(page.slug)
+            if other is not None:
+                raise ContentError(
+                    f"{path} and {other.path} have the same slug {page.slug!r}; rename one "
+                    "or give it another 'slug:' in its front matter"
+                )
+            pages[page.slug] = page
+            by_path[path] = page
+        self._pages, self._by_path = pages, by_path
+        self._loaded_once = True
+
+    def _fresh(self) -> dict[str, Page]:
+        # A build reads the folder once; a preview re-reads it so edits show at once.
+        if not self._loaded_once or not self.site.building:
+            self._reload()
+        return self._pages
+
+    def _current(self, page: Page) -> Page:
+        if self.site.building:
+            return page
+        self._fresh()
+        return self._by_path.get(page.path, page)
+
+    def _visible(self) -> list[Page]:
+        hide_drafts = self.site.building
+        return [p for p in self._fresh().values() if not (hide_drafts and p.draft)]
+
+    # -- the public surface ------------------------------------------------------
+
+    def __iter__(self) -> Iterator[Page]:
+        pages = self._visible()
+        undated = sorted((p for p in pages if p.date is None), key=lambda p: p.slug)
+        dated = sorted((p for p in pages if p.date is not None), key=lambda p: p.slug)
+        dated.sort(key=lambda p: _sort_key(p.date), reverse=True)  # stable: ties stay by slug
+        return iter(dated + undated)
+
+    def __len__(self) -> int:
+        return len(self._visible())
+
+    def get(self, slug: str, default: Page | None = None) -> Page | None:
+        """Return the page with ``slug``, or ``default`` (drafts are missing from builds)."""
+        page = self._fresh().get(slug)
+        if page is None or (page.draft and self.site.building):
+            return default
+        return page
+
+    def get_or_404(self, slug: str) -> Page:
+        """Return the page with ``slug``, or answer 404 Not Found."""
+        page = self.get(slug)
+        if page is None:
+            raise NotFound(f"no page {slug!r} in {self.folder.name}/")
+        return page
+
+    def by_tag(self, tag: str) -> list[Page]:
+        """The pages tagged ``tag``, newest first."""
+        return [p for p in self if tag in p.tags]
+
+    def tags(self) -> list[str]:
+        """Every tag used, sorted."""
+        return sorted({tag for page in self for tag in page.tags})
+
+    @property
+    def drafts(self) -> int:
+        """How many pages are drafts (left out of builds)."""
+        return sum(1 for p in self._fresh().values() if p.draft)
+
+    def values(
+        self, name: str, attribute: str | None = None
+    ) -> Callable[[], Iterable[dict[str, Any]]]:
+        """Return a URL generator yielding ``{name: page.<attribute>}`` for every page.
+
+        ``attribute`` defaults to ``name`` and may be dotted (``"date.year"``);
+        list values (``"tags"``) yield each item. Each value is yielded once.
+
+        Example::
+
+            @site.route("/tags/<tag>/", values=posts.values("tag", "tags"))
+        """
+        attribute = attribute or name
+
+        def generate() -> Iterator[dict[str, Any]]:
+            seen: set[Any] = set()
+            for page in self:
+                value = _resolve_attribute(page, attribute)
+                items = value if isinstance(value, (list, tuple, set)) else [value]
+                for item in items:
+                    if item is not None and item not in seen:
+                        seen.add(item)
+                        yield {name: item}
+
+        generate.__qualname__ = f"{self!r}.values({name!r})"
+        return generate
+
+
+def _sort_key(value: dt.date | None) -> tuple[dt.date, dt.time]:
+    if isinstance(value, dt.datetime):
+        return value.date(), value.time().replace(tzinfo=None)
+    assert value is not None
+    return value, dt.time.min
