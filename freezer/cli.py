@@ -14,6 +14,7 @@ from .build import Freezer
 from .config import BuildConfig, ProjectSettings, read_project_settings
 from .errors import FreezerError
 from .loading import load_site
+from .scaffold import create_site
 from .site import Site
 
 
@@ -166,6 +167,19 @@ def routes(app_spec: str | None) -> None:
         click.echo(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def init(folder: Path) -> None:
+    """Write a small starter site into FOLDER (new or empty)."""
+    try:
+        written = create_site(folder)
+    except FreezerError as error:
+        _fail(error)
+    for name in written:
+        click.echo(f"  {folder / name}")
+    click.echo(f"Created a site in {folder}. Next:\n  cd {folder}\n  freezer build")
 
 
 def main() -> None:
