@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections import Counter
@@ -167,6 +168,45 @@ def routes(app_spec: str | None) -> None:
         click.echo(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
+
+
+@cli.command()
+@app_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--built", is_flag=True, help="Build, then serve the files as GitHub Pages would.")
+@click.option("--debug", is_flag=True, help="Show tracebacks in the browser (werkzeug debugger).")
+@click.option("--unsafe-debug", is_flag=True, help="Allow --debug on a non-loopback host.")
+def serve(
+    app_spec: str | None, host: str, port: int, built: bool, debug: bool, unsafe_debug: bool
+) -> None:
+    """Preview the site, reloading the browser on every save."""
+    from . import serve as preview
+
+    _log_to_stderr()
+    try:
+        preview.check_host(host, debug, unsafe_debug)
+        if built:
+
+            def freezer_for(site: Site) -> Freezer:
+                return make_freezer(site, read_project_settings(Path(site.root_path)))
+
+            preview.serve_built(app_spec, host, port, freezer_for)
+        else:
+            preview.serve_live(app_spec, host, port, debug)
+    except FreezerError as error:
+        _fail(error)
+
+
+def _log_to_stderr() -> None:
+    """Send freezer's log lines (requests, rebuilds, errors) to stderr, one per line."""
+    log = logging.getLogger("freezer")
+    log.setLevel(logging.INFO)
+    if not any(getattr(h, "freezer_cli", False) for h in log.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.freezer_cli = True  # type: ignore[attr-defined]
+        log.addHandler(handler)
 
 
 @cli.command()

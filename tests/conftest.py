@@ -97,14 +97,14 @@ def spawn() -> Iterator[Callable[..., subprocess.Popen[str]]]:
     started: list[subprocess.Popen[str]] = []
 
     def start(args: list[str], **kwargs: object) -> subprocess.Popen[str]:
-        proc = subprocess.Popen(  # type: ignore[call-overload]
-            args,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,  # so the whole group (reloader children too) can be stopped
-            **kwargs,
-        )
+        options: dict[str, object] = {
+            "stdout": subprocess.PIPE,
+            "stderr": subprocess.PIPE,
+            "text": True,
+            "start_new_session": True,  # so the whole group (reloader children too) can be stopped
+        }
+        options.update(kwargs)
+        proc = subprocess.Popen(args, **options)  # type: ignore[call-overload]
         started.append(proc)
         return proc
 
