@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -207,6 +209,79 @@ def _log_to_stderr() -> None:
         handler.setFormatter(logging.Formatter("%(message)s"))
         handler.freezer_cli = True  # type: ignore[attr-defined]
         log.addHandler(handler)
+
+
+@cli.command()
+@app_option
+@click.option("--remote", help="The git remote to push to.  [default: origin]")
+@click.option("--branch", help="The branch that holds the site.  [default: gh-pages]")
+@click.option("--cname", metavar="DOMAIN", help="Write CNAME for a custom domain.")
+@click.option("--message", "-m", help="Commit message.  [default: Publish <source commit>]")
+@click.option("--no-push", is_flag=True, help="Commit the branch locally, do not push.")
+@click.option("--no-build", is_flag=True, help="Publish the existing build as it is.")
+@click.option("--strict/--no-strict", default=None, help="Refuse to publish a build with warnings.")
+@click.option("--force", is_flag=True, help="Replace the branch's history with this build.")
+@click.option("--workflow", is_flag=True, help="Write a GitHub Actions workflow instead.")
+def publish(app_spec: str | None, **flags: Any) -> None:
+    """Build the site and put it on GitHub Pages (the gh-pages branch)."""
+    from . import publish as pages
+
+    try:
+        site, project = _load(app_spec)
+        freezer = make_freezer(site, project, strict=flags["strict"])
+        repo = pages.repository_of(Path(site.root_path))
+        remote = flags["remote"] or project.values.get("remote", "origin")
+        branch = flags["branch"] or project.values.get("branch", "gh-pages")
+        cname = flags["cname"] or project.values.get("cname")
+        if flags["workflow"]:
+            module = sys.modules.get(site.import_name)
+            app_file = Path(getattr(module, "__file__", None) or Path(site.root_path) / "app.py")
+            target = pages.write_workflow(
+                repo,
+                app=os.path.relpath(app_file, repo),
+                dest=os.path.relpath(freezer.config.destination, repo),
+                branch=_source_branch(repo),
+                install="-e ." if (repo / "pyproject.toml").exists() else "freezer",
+                force=flags["force"],
+            )
+            click.echo(
+                f"Wrote {target}. Commit it, then choose GitHub Actions in Settings > Pages."
+            )
+            return
+        publisher = pages.Publisher(
+            repo=repo,
+            folder=freezer.config.destination,
+            remote=remote,
+            branch=branch,
+            message=flags["message"],
+            cname=cname,
+            push=not flags["no_push"],
+            force=flags["force"],
+        )
+        publisher.check()
+        warnings: list[str] = []
+        if not flags["no_build"]:
+            report = freezer.build()
+            warnings.extend(report.warnings)
+            click.echo(report.summary())
+        remote_url = publisher.remote_url()
+        if remote_url is not None:
+            mismatch = pages.base_url_warning(remote_url, freezer.config.base_url, cname)
+            if mismatch:
+                warnings.append(mismatch)
+        for warning in warnings:
+            click.echo(f"warning: {warning}", err=True)
+        result = publisher.publish(warnings)
+    except FreezerError as error:
+        _fail(error)
+    click.echo(result.summary())
+
+
+def _source_branch(repo: Path) -> str:
+    done = subprocess.run(
+        ["git", "symbolic-ref", "--short", "HEAD"], cwd=repo, capture_output=True, text=True
+    )
+    return done.stdout.strip() or "main"
 
 
 @cli.command()

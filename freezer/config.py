@@ -61,6 +61,9 @@ SETTING_TYPES: dict[str, type | tuple[type, ...]] = {
     "exclude": list,
     "sitemap": bool,
     "static_dotfiles": list,
+    "remote": str,
+    "branch": str,
+    "cname": str,
 }
 
 
