@@ -9,13 +9,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from . import incremental
 from .config import DEFAULT_STATIC_DOTFILES, BuildConfig
 from .crawl import NOT_FOUND_PATH, Frontier, Generator, Rendered, Renderer, Seed
 from .errors import BuildError, FreezerError
+from .incremental import PreviousBuild
 from .links import link_spans, rewrite_links
 from .output import OutputTree, check_destination
 from .paths import file_for, relative_link, served_type, types_match
 from .site import Site
+from .workers import render_all
 
 #: Called as the crawl goes: (URLs rendered, URLs known so far).
 ProgressCallback = Callable[[int, int], None]
@@ -50,18 +53,24 @@ class BuildReport:
     bytes: int = 0
     bytes_written: int = 0
     unchanged: int = 0
+    reused: int = 0  # pages not rendered again: nothing they read had changed
     seconds: float = 0.0
     jobs: int = 1
 
     def summary(self) -> str:
         """One line: pages, static files, size, time, jobs, destination."""
         size = _human_size(self.bytes)
-        drafts = f", {self.drafts} drafts left out" if self.drafts else ""
+        drafts = f", {_count(self.drafts, 'draft')} left out" if self.drafts else ""
         return (
-            f"Built {len(self.pages)} pages and {len(self.static_files)} static files "
+            f"Built {_count(len(self.pages), 'page')} and "
+            f"{_count(len(self.static_files), 'static file')} "
             f"({size}{drafts}) in {self.seconds:.2f} s with {self.jobs} "
             f"{'job' if self.jobs == 1 else 'jobs'} into {self.destination}"
         )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _human_size(count: int) -> str:
@@ -71,15 +80,6 @@ def _human_size(count: int) -> str:
             return f"{int(size)} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{count} bytes"
-
-
-@dataclass
-class CrawlResult:
-    """Every URL the crawl reached, rendered, and how it was found."""
-
-    rendered: dict[str, Rendered]
-    frontier: Frontier
-    not_found_page: str | None
 
 
 class Freezer:
@@ -105,6 +105,7 @@ class Freezer:
         exclude: Iterable[str] = (),
         sitemap: bool = True,
         static_dotfiles: Iterable[str] = DEFAULT_STATIC_DOTFILES,
+        incremental: bool = False,
         config: BuildConfig | None = None,
     ) -> None:
         self.site = site
@@ -120,6 +121,7 @@ class Freezer:
                 exclude=tuple(exclude),
                 sitemap=sitemap,
                 static_dotfiles=tuple(static_dotfiles),
+                incremental=incremental,
             )
         self.config = config
         self.generators: list[Generator] = []
@@ -144,7 +146,8 @@ class Freezer:
 
     # -- crawl -----------------------------------------------------------------
 
-    def _renderer(self) -> Renderer:
+    def renderer(self) -> Renderer:
+        """A renderer for this site, as the build will render it."""
         return Renderer(self.site, self.config.location, self.config.exclude)
 
     def seeds(self, renderer: Renderer) -> list[Seed]:
@@ -160,109 +163,229 @@ class Freezer:
         seeds.extend(renderer.static_seeds(self.config.static_dotfiles))
         return seeds
 
-    def _crawl(self, progress: ProgressCallback | None = None) -> CrawlResult:
+    def urls(self) -> list[str]:
+        """Every URL the build would write (with the base path), without writing anything."""
+        run = _BuildRun(self, None, writing=False)
+        run.crawl()
+        run.raise_problems()
+        urls = [self.config.location.url_path(path) for path in run.files]
+        if (
+            self.config.sitemap
+            and self.config.location.absolute
+            and "sitemap.xml" not in run.owners
+        ):
+            urls.append(self.config.location.url_path("/sitemap.xml"))
+        return sorted(urls)
+
+    def _protected_folders(self) -> list[Path]:
+        folders = [Path(self.site.root_path)]
+        folders.extend(source.folder for source in self.site.content_sources)
+        for folder in (self.site.template_folder, self.site.static_folder):
+            if folder is not None:
+                folders.append(Path(folder))
+        return folders
+
+    def build(self, progress: ProgressCallback | None = None) -> BuildReport:
+        """Crawl, check and write the site; raise BuildError when anything is wrong."""
+        check_destination(self.config.destination, self._protected_folders())
+        return _BuildRun(self, progress, writing=True).execute()
+
+
+class _BuildRun:
+    """One build: the frontier, the results, the staged output, the problems found."""
+
+    def __init__(self, freezer: Freezer, progress: ProgressCallback | None, writing: bool) -> None:
+        self.freezer = freezer
+        self.site = freezer.site
+        self.config = freezer.config
+        self.location = self.config.location
+        self.progress = progress
+        self.started = time.perf_counter()
+        self.renderer = Renderer(self.site, self.location, self.config.exclude)
+        self.frontier = Frontier()
+        self.rendered: dict[str, Rendered] = {}
+        self.files: dict[str, str] = {}  # site path -> file name
+        self.owners: dict[str, str] = {}  # file name -> site path
+        self.folders: dict[str, str] = {}  # folder name -> a site path written inside it
+        self.clashes: list[str] = []
+        self.deferred: list[str] = []  # written once every file name is known
+        self.not_found_page: str | None = None
+        self.jobs_used = 1
+        self.tree = OutputTree(self.config.destination, self.config.force) if writing else None
+        self.digests: dict[str, str] = {}
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.previous: PreviousBuild | None = None
+        self.fingerprint = ""
+        self.record = incremental.record_path(self.site, self.config)
+
+    # -- crawl -----------------------------------------------------------------
+
+    def crawl(self) -> None:
+        """Render every reachable URL (writing as results arrive when possible)."""
         building, self.site.building = self.site.building, True
         try:
-            return self._crawl_site(progress)
+            for seed in self.freezer.seeds(self.renderer):
+                self.frontier.add(seed.path, seed.origin)
+            if self.renderer.has_not_found_page():
+                self.not_found_page = NOT_FOUND_PATH
+                self.frontier.add(NOT_FOUND_PATH, "the page of the 404 error handler")
+            for source in self.site.content_sources:
+                self.digests.update(source.dependency_digests())
+            if self.tree is not None and self.config.incremental:
+                self.fingerprint = incremental.global_fingerprint(self.site, self.config)
+                self.previous = PreviousBuild.load(
+                    self.record,
+                    self.fingerprint,
+                    self.tree.old_manifest,
+                    self.tree.destination,
+                    self.digests,
+                )
+            self.jobs_used = render_all(
+                self.renderer,
+                self.config.jobs,
+                self._take,
+                self._on_result,
+                self.not_found_page,
+                pending=len(self.frontier),
+            )
         finally:
             self.site.building = building
 
-    def _crawl_site(self, progress: ProgressCallback | None) -> CrawlResult:
-        renderer = self._renderer()
-        frontier = Frontier()
-        for seed in self.seeds(renderer):
-            frontier.add(seed.path, seed.origin)
-        not_found_page = None
-        if renderer.has_not_found_page():
-            not_found_page = NOT_FOUND_PATH
-            frontier.add(NOT_FOUND_PATH, "the 404 error handler")
-        rendered: dict[str, Rendered] = {}
-        while (path := frontier.pop()) is not None:
-            result = renderer.render(path, error_page=path == not_found_page)
-            rendered[path] = result
-            for link in result.links:
-                frontier.add_link(link, path, built=False)
-            for link in result.built_urls:
-                frontier.add_link(link, path, built=True)
-            if result.kind == "alias" and result.target is not None:
-                frontier.add(result.target, f"redirected to from {path}")
-                frontier.found[result.target].linked_from.extend(frontier.found[path].linked_from)
-            if progress is not None:
-                progress(len(rendered), len(frontier))
-        return CrawlResult(rendered, frontier, not_found_page)
+    def _take(self) -> str | None:
+        while (path := self.frontier.pop()) is not None:
+            reused = self.previous.reusable(path) if self.previous is not None else None
+            if reused is None:
+                return path
+            self._on_result(reused)
+        return None
 
-    def urls(self) -> list[str]:
-        """Every URL the build would write (with the base path), without writing anything."""
-        crawl = self._crawl()
-        files = self._files(crawl)
-        location = self.config.location
-        return sorted(location.url_path(path) for path in files)
+    def _on_result(self, result: Rendered) -> None:
+        path = result.path
+        self.rendered[path] = result
+        for link in result.links:
+            self.frontier.add_link(link, path, built=False)
+        for link in result.built_urls:
+            self.frontier.add_link(link, path, built=True)
+        if result.kind == "alias" and result.target is not None:
+            self.frontier.add(result.target, f"redirected to from {path}")
+            self.frontier.found[result.target].linked_from.extend(
+                self.frontier.found[path].linked_from
+            )
+        if result.kind in ("page", "static", "redirect"):
+            self._place(result)
+        if self.progress is not None:
+            self.progress(len(self.rendered), len(self.frontier))
+
+    def _place(self, result: Rendered) -> None:
+        """Give a result its file name, and write it now unless it needs every name first."""
+        path = result.path
+        try:
+            name = file_for(path, "text/html" if result.kind == "redirect" else result.mimetype)
+        except FreezerError as error:
+            self.clashes.append(str(error).split("\n  - ", 1)[-1])
+            return
+        clash = self._clash(name, path)
+        if clash is not None:
+            self.clashes.append(clash)
+            return
+        self.owners[name] = path
+        parts = name.split("/")
+        for i in range(1, len(parts)):
+            self.folders.setdefault("/".join(parts[:i]), path)
+        self.files[path] = name
+        if self.tree is None:
+            return
+        if self._needs_rewrite(result):
+            self.deferred.append(path)  # relative links need every file name
+        else:
+            self._write(result, name)
+
+    def _needs_rewrite(self, result: Rendered) -> bool:
+        return (
+            self.config.relative_urls
+            and result.reused_file is None
+            and result.path != self.not_found_page  # shown at any depth: links stay as they are
+            and (result.kind == "redirect" or result.mimetype in ("text/html", "text/css"))
+        )
+
+    def _write(self, result: Rendered, name: str) -> None:
+        tree = self.tree
+        assert tree is not None
+        if result.reused_file is not None:
+            _, digest, size = result.reused_file
+            tree.reuse(name, digest, size)
+            self.entries[result.path] = self.previous.entries[result.path]  # type: ignore[union-attr]
+            return
+        if result.kind == "static" and not self._needs_rewrite(result):
+            assert result.source is not None
+            tree.copy_file(name, result.source)
+            return
+        data = self._output_bytes(result, name)
+        tree.write_bytes(name, data)
+        result.body = None  # written: free the memory
+        staged = tree.staged[name]
+        if result.kind != "static":
+            self.entries[result.path] = incremental.entry_for(
+                result, name, staged.digest, staged.size, self.digests
+            )
 
     # -- checks ----------------------------------------------------------------
 
-    def _problems(self, crawl: CrawlResult) -> list[str]:
+    def raise_problems(self) -> None:
+        """Raise BuildError naming every broken link, failing page and file clash."""
+        problems = self._problems() + self.clashes
+        if problems:
+            raise BuildError(sorted(set(problems), key=problems.index))
+
+    def _clash(self, name: str, path: str) -> str | None:
+        """Why ``path`` cannot be written to ``name``, or None when it can."""
+        shown = self.location.url_path
+        if name in self.owners:
+            return f"{shown(self.owners[name])} and {shown(path)} would both be written to {name}"
+        file_first, folder_first = None, None
+        parts = name.split("/")
+        for i in range(1, len(parts)):
+            prefix = "/".join(parts[:i])
+            if prefix in self.owners:
+                file_first, folder_first = prefix, path
+                break
+        if name in self.folders:
+            file_first, folder_first = name, self.folders[name]
+        if file_first is None or folder_first is None:
+            return None
+        file_owner = path if file_first == name else self.owners[file_first]
+        return (
+            f"{shown(file_owner)} is written to the file {file_first}, but "
+            f"{shown(folder_first)} needs a folder of that name; give the first URL an "
+            "extension or a trailing /"
+        )
+
+    def _problems(self) -> list[str]:
         problems: list[str] = []
-        for path, result in sorted(crawl.rendered.items()):
-            discovery = crawl.frontier.found.get(path)
-            shown = self.config.location.url_path(path)
+        for path, result in sorted(self.rendered.items()):
+            discovery = self.frontier.found.get(path)
+            shown = self.location.url_path(path)
             if result.kind in ("missing", "excluded"):
                 if discovery is None:
                     continue
                 pages = sorted(discovery.linked_from)
                 if pages:
-                    where = ", ".join(self.config.location.url_path(p) for p in pages[:10])
+                    where = ", ".join(self.location.url_path(p) for p in pages[:10])
                     more = f" and {len(pages) - 10} more" if len(pages) > 10 else ""
                     problems.append(f"broken link to {shown} ({result.problem}) on {where}{more}")
                 elif result.kind == "missing" and not discovery.built_by:
                     # A seed that does not exist; excluded seeds and url_for() calls to
                     # routes without GET are left out silently.
-                    problems.append(f"{shown} from the {discovery.origin} fails: {result.problem}")
+                    problems.append(f"{shown} ({discovery.origin}) fails: {result.problem}")
             elif result.kind == "error":
-                origin = discovery.origin if discovery is not None else "the crawl"
+                origin = discovery.origin if discovery is not None else "found by the crawl"
                 endpoint = f" (endpoint {result.endpoint!r})" if result.endpoint else ""
-                problems.append(f"{shown}{endpoint} {result.problem}; reached from {origin}")
+                problems.append(f"{shown}{endpoint} {result.problem} ({origin})")
         return problems
 
-    def _files(self, crawl: CrawlResult) -> dict[str, str]:
-        """Map every site path that becomes a file to its file name; raise on clashes."""
-        files: dict[str, str] = {}
-        owners: dict[str, str] = {}
-        problems: list[str] = []
-        for path, result in sorted(crawl.rendered.items()):
-            if result.kind not in ("page", "static", "redirect"):
-                continue
-            mimetype = "text/html" if result.kind == "redirect" else result.mimetype
-            try:
-                name = file_for(path, mimetype)
-            except FreezerError as error:
-                problems.append(str(error).split("\n  - ", 1)[-1])
-                continue
-            if name in owners:
-                problems.append(
-                    f"{self.config.location.url_path(owners[name])} and "
-                    f"{self.config.location.url_path(path)} would both be written to {name}"
-                )
-                continue
-            owners[name] = path
-            files[path] = name
-        names = set(owners)
-        for name in names:
-            parts = name.split("/")
-            for i in range(1, len(parts)):
-                prefix = "/".join(parts[:i])
-                if prefix in names:
-                    problems.append(
-                        f"{self.config.location.url_path(owners[prefix])} is written to the file "
-                        f"{prefix}, but {self.config.location.url_path(owners[name])} needs a "
-                        f"folder of that name; give the first URL an extension or a trailing /"
-                    )
-        if problems:
-            raise BuildError(sorted(set(problems)))
-        return files
-
-    def _warnings(self, crawl: CrawlResult, files: dict[str, str]) -> list[str]:
+    def _warnings(self) -> list[str]:
         warnings: list[str] = []
-        reached = {r.endpoint for r in crawl.rendered.values() if r.endpoint}
+        reached = {r.endpoint for r in self.rendered.values() if r.endpoint}
         for rule in sorted(self.site.url_map.iter_rules(), key=lambda r: r.rule):
             endpoint = rule.endpoint
             if (
@@ -277,9 +400,9 @@ class Freezer:
                     f"and it has no generator; add one with @site.values({endpoint!r}) or "
                     f"route(..., values=...), or mark it freeze=False"
                 )
-        location = self.config.location
-        for path, name in sorted(files.items()):
-            result = crawl.rendered[path]
+        location = self.location
+        for path, name in sorted(self.files.items()):
+            result = self.rendered[path]
             if result.kind == "page" and not types_match(result.mimetype, name):
                 warnings.append(
                     f"{location.url_path(path)} is served as {result.mimetype} but a static host "
@@ -287,7 +410,7 @@ class Freezer:
                     "extension"
                 )
         for what in ("the query string", "cookies"):
-            readers = sorted(p for p, r in crawl.rendered.items() if what in r.reads)
+            readers = sorted(p for p, r in self.rendered.items() if what in r.reads)
             if readers:
                 shown = ", ".join(location.url_path(p) for p in readers[:10])
                 warnings.append(
@@ -295,7 +418,7 @@ class Freezer:
                     f"whatever {what} holds"
                 )
         outside: dict[str, list[str]] = {}
-        for path, result in sorted(crawl.rendered.items()):
+        for path, result in sorted(self.rendered.items()):
             for link in result.outside_links:
                 outside.setdefault(link, []).append(location.url_path(path))
         for link, pages in sorted(outside.items()):
@@ -307,21 +430,21 @@ class Freezer:
 
     # -- writing ---------------------------------------------------------------
 
-    def _relative(
-        self, crawl: CrawlResult, files: dict[str, str], this_file: str
-    ) -> Callable[[str], str | None]:
-        location = self.config.location
+    def _relative(self, this_file: str) -> Callable[[str], str | None]:
+        location = self.location
         page_url = location.absolute_url("/" + this_file)
 
         def replace_link(url: str) -> str | None:
+            if "://" in url.split("?", 1)[0]:
+                return None  # written as absolute (canonical links, _external=True): kept
             target, _ = location.resolve(url, page_url)
             if target is None:
                 return None
-            result = crawl.rendered.get(target)
+            result = self.rendered.get(target)
             while result is not None and result.kind == "alias" and result.target:
                 target = result.target
-                result = crawl.rendered.get(target)
-            name = files.get(target)
+                result = self.rendered.get(target)
+            name = self.files.get(target)
             if name is None:
                 return None
             suffix = ""
@@ -333,42 +456,35 @@ class Freezer:
 
         return replace_link
 
-    def _output_bytes(self, crawl: CrawlResult, files: dict[str, str], result: Rendered) -> bytes:
-        location = self.config.location
+    def _output_bytes(self, result: Rendered, name: str) -> bytes:
+        location = self.location
         if result.kind == "redirect":
             target = result.target or location.root_url
             internal, _ = location.resolve(target, target)
-            if internal is not None and not location.absolute:
+            if internal is not None and (not location.absolute or self.config.relative_urls):
                 target = target.split(location.host, 1)[1]  # the path, query and fragment
             data = _REDIRECT_PAGE.format(url=html.escape(target, quote=True)).encode()
             mimetype = "text/html"
+        elif result.kind == "static":
+            assert result.source is not None
+            data, mimetype = Path(result.source).read_bytes(), result.mimetype
         else:
             assert result.body is not None
             data, mimetype = result.body, result.mimetype
-        # The 404 page is served at every missing URL, so its links stay root-relative.
-        if (
-            self.config.relative_urls
-            and result.path != crawl.not_found_page
-            and mimetype
-            in (
-                "text/html",
-                "text/css",
-            )
-        ):
+        if self._needs_rewrite(result):
             text = data.decode("utf-8")
-            name = files[result.path]
             spans = list(link_spans(text, mimetype))
-            data = rewrite_links(text, spans, self._relative(crawl, files, name)).encode("utf-8")
+            data = rewrite_links(text, spans, self._relative(name)).encode("utf-8")
         return data
 
-    def _sitemap(self, crawl: CrawlResult, files: dict[str, str]) -> bytes:
-        location = self.config.location
+    def _sitemap(self) -> bytes:
+        location = self.location
         entries = [
             f"  <url><loc>{html.escape(location.absolute_url(path))}</loc></url>\n"
-            for path in sorted(files)
-            if crawl.rendered[path].kind == "page"
-            and crawl.rendered[path].mimetype == "text/html"
-            and path != crawl.not_found_page
+            for path in sorted(self.files)
+            if self.rendered[path].kind == "page"
+            and self.rendered[path].mimetype == "text/html"
+            and path != self.not_found_page
         ]
         return (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -377,56 +493,44 @@ class Freezer:
             + "</urlset>\n"
         ).encode()
 
-    def _protected_folders(self) -> list[Path]:
-        folders = [Path(self.site.root_path)]
-        folders.extend(source.folder for source in self.site.content_sources)
-        for folder in (self.site.template_folder, self.site.static_folder):
-            if folder is not None:
-                folders.append(Path(folder))
-        return folders
-
-    def build(self, progress: ProgressCallback | None = None) -> BuildReport:
-        """Crawl, check and write the site; raise BuildError when anything is wrong."""
-        started = time.perf_counter()
-        destination = self.config.destination
-        check_destination(destination, self._protected_folders())
-        crawl = self._crawl(progress)
-        problems = self._problems(crawl)
-        if problems:
-            raise BuildError(problems)
-        files = self._files(crawl)
-        warnings = self._warnings(crawl, files)
-        if self.config.strict and warnings:
-            raise BuildError([f"(--strict) {w}" for w in warnings])
-        report = BuildReport(destination=destination, warnings=warnings, jobs=1)
-        report.drafts = sum(source.drafts for source in self.site.content_sources)
-        tree = OutputTree(destination, force=self.config.force)
+    def execute(self) -> BuildReport:
+        """Crawl, check, write and commit; the destination changes only if all went well."""
+        tree = self.tree
+        assert tree is not None
         try:
-            location = self.config.location
-            for path, name in sorted(files.items()):
-                result = crawl.rendered[path]
-                if result.kind == "static" and not (
-                    self.config.relative_urls and result.mimetype == "text/css"
-                ):
-                    assert result.source is not None
-                    tree.copy_file(name, result.source)
-                else:
-                    if result.kind == "static":
-                        assert result.source is not None
-                        result.body = Path(result.source).read_bytes()
-                    tree.write_bytes(name, self._output_bytes(crawl, files, result))
-                listing = report.static_files if result.kind == "static" else report.pages
-                listing.append(location.url_path(path))
-            wants_sitemap = self.config.sitemap and location.absolute
-            if wants_sitemap and "sitemap.xml" not in tree.staged:
-                tree.write_bytes("sitemap.xml", self._sitemap(crawl, files))
-            report.removed = tree.stale_files()
+            self.crawl()
+            self.raise_problems()
+            warnings = self._warnings()
+            if self.config.strict and warnings:
+                raise BuildError([f"(--strict) {w}" for w in warnings])
+            for path in self.deferred:
+                self._write(self.rendered[path], self.files[path])
+            if self.config.sitemap and self.location.absolute and "sitemap.xml" not in tree.staged:
+                tree.write_bytes("sitemap.xml", self._sitemap())
+            report = self._report(warnings)
             tree.commit()
         except BaseException:
             tree.discard()
             raise
+        if self.config.incremental:
+            incremental.save(self.record, self.fingerprint, self.entries)
+        report.seconds = time.perf_counter() - self.started
+        return report
+
+    def _report(self, warnings: list[str]) -> BuildReport:
+        tree = self.tree
+        assert tree is not None
+        report = BuildReport(destination=self.config.destination, warnings=warnings)
+        for path in sorted(self.files):
+            kind = self.rendered[path].kind
+            (report.static_files if kind == "static" else report.pages).append(
+                self.location.url_path(path)
+            )
+        report.jobs = self.jobs_used
+        report.drafts = sum(source.drafts for source in self.site.content_sources)
+        report.removed = tree.stale_files()
         report.bytes = sum(f.size for f in tree.staged.values())
         report.bytes_written = tree.bytes_written
         report.unchanged = tree.unchanged
-        report.seconds = time.perf_counter() - started
+        report.reused = self.previous.reused if self.previous is not None else 0
         return report

@@ -9,14 +9,16 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import click
+from werkzeug.routing import RequestRedirect
 
 from .build import Freezer
-from .config import BuildConfig, ProjectSettings, read_project_settings
+from .config import BuildConfig, ProjectSettings, default_jobs, read_project_settings
 from .errors import FreezerError
-from .loading import load_site
+from .loading import load_app
 from .scaffold import create_site
 from .site import Site
 
@@ -53,6 +55,11 @@ def _fail(error: FreezerError) -> None:
 
 
 def _load(app_spec: str | None) -> tuple[Site, ProjectSettings]:
+    site, project, _ = _load_app(app_spec)
+    return site, project
+
+
+def _load_app(app_spec: str | None) -> tuple[Site, ProjectSettings, ModuleType]:
     """Load the site (from --app, [tool.freezer] app, or ./app.py) and its project settings."""
     cwd = Path.cwd()
     if app_spec is None:
@@ -63,8 +70,10 @@ def _load(app_spec: str | None) -> tuple[Site, ProjectSettings]:
             app_spec = str(project.folder / app_value) if is_path else app_value
             if not is_path and str(project.folder) not in sys.path:
                 sys.path.insert(0, str(project.folder))
-    site = load_site(app_spec, cwd)
-    return site, read_project_settings(Path(site.root_path))
+    site, module = load_app(app_spec, cwd)
+    project = read_project_settings(Path(site.root_path))
+    site.markdown_engine = project.values.get("markdown_engine", site.markdown_engine)
+    return site, project, module
 
 
 def _pick(flag: Any, project: ProjectSettings, key: str, default: Any) -> Any:
@@ -73,7 +82,9 @@ def _pick(flag: Any, project: ProjectSettings, key: str, default: Any) -> Any:
     return project.values.get(key, default)
 
 
-def make_freezer(site: Site, project: ProjectSettings, **flags: Any) -> Freezer:
+def make_freezer(
+    site: Site, project: ProjectSettings, module: ModuleType | None = None, **flags: Any
+) -> Freezer:
     """Build the Freezer from command-line flags over [tool.freezer] over defaults."""
     dest_flag: Path | None = flags.pop("dest", None)
     if dest_flag is not None:
@@ -84,14 +95,27 @@ def make_freezer(site: Site, project: ProjectSettings, **flags: Any) -> Freezer:
         destination=destination,
         base_url=_pick(flags.get("base_url"), project, "base_url", None),
         relative_urls=_pick(flags.get("relative_urls"), project, "relative_urls", False),
-        jobs=_pick(flags.get("jobs"), project, "jobs", 1),
+        jobs=_pick(flags.get("jobs"), project, "jobs", default_jobs()),
         strict=_pick(flags.get("strict"), project, "strict", False),
         force=_pick(flags.get("force"), project, "force", False),
         exclude=tuple(project.values.get("exclude", ())),
         sitemap=project.values.get("sitemap", True),
         static_dotfiles=tuple(project.values.get("static_dotfiles", (".well-known", ".nojekyll"))),
+        incremental=_pick(flags.get("incremental"), project, "incremental", True),
     )
-    return Freezer(site, config=config)
+    freezer = Freezer(site, config=config)
+    freezer.generators.extend(_registered_generators(site, module))
+    return freezer
+
+
+def _registered_generators(site: Site, module: ModuleType | None) -> list[Any]:
+    """Generators a Frozen-Flask style ``freeze.py`` registered on a Freezer for this site."""
+    found: list[Any] = []
+    for source in (module, sys.modules.get(site.import_name)):
+        for value in vars(source).values() if source is not None else ():
+            if isinstance(value, Freezer) and value.site is site:
+                found.extend(g for g in value.generators if g not in found)
+    return found
 
 
 app_option = click.option(
@@ -120,12 +144,17 @@ def cli() -> None:
 @click.option(
     "--force", is_flag=True, default=None, help="Build into a folder freezer did not write."
 )
+@click.option(
+    "--incremental/--no-incremental",
+    default=None,
+    help="Reuse pages whose inputs did not change (default), or render every page.",
+)
 def build(app_spec: str | None, **flags: Any) -> None:
     """Crawl the site and write it as static files."""
     progress = Progress()
     try:
-        site, project = _load(app_spec)
-        report = make_freezer(site, project, **flags).build(progress=progress)
+        site, project, module = _load_app(app_spec)
+        report = make_freezer(site, project, module, **flags).build(progress=progress)
     except FreezerError as error:
         progress.clear()
         _fail(error)
@@ -146,12 +175,16 @@ def build(app_spec: str | None, **flags: Any) -> None:
 def routes(app_spec: str | None) -> None:
     """List the URL map, with how many URLs each rule expands to."""
     try:
-        site, project = _load(app_spec)
-        freezer = make_freezer(site, project)
-        renderer = freezer._renderer()
+        site, project, module = _load_app(app_spec)
+        freezer = make_freezer(site, project, module)
+        renderer = freezer.renderer()
         counts: Counter[str] = Counter()
+        site.building = True  # count what a build expands: drafts are left out
         for seed in freezer.seeds(renderer):
-            rule, _ = renderer.adapter.match(seed.path, method="GET", return_rule=True)
+            try:
+                rule, _ = renderer.adapter.match(seed.path, method="GET", return_rule=True)
+            except RequestRedirect:
+                continue  # a value that only redirects to another URL
             counts[rule.rule] += 1
     except FreezerError as error:
         _fail(error)
@@ -227,14 +260,13 @@ def publish(app_spec: str | None, **flags: Any) -> None:
     from . import publish as pages
 
     try:
-        site, project = _load(app_spec)
-        freezer = make_freezer(site, project, strict=flags["strict"])
+        site, project, module = _load_app(app_spec)
+        freezer = make_freezer(site, project, module, strict=flags["strict"])
         repo = pages.repository_of(Path(site.root_path))
         remote = flags["remote"] or project.values.get("remote", "origin")
         branch = flags["branch"] or project.values.get("branch", "gh-pages")
         cname = flags["cname"] or project.values.get("cname")
         if flags["workflow"]:
-            module = sys.modules.get(site.import_name)
             app_file = Path(getattr(module, "__file__", None) or Path(site.root_path) / "app.py")
             target = pages.write_workflow(
                 repo,

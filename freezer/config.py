@@ -30,6 +30,8 @@ class BuildConfig:
     exclude: tuple[str, ...] = ()
     sitemap: bool = True
     static_dotfiles: tuple[str, ...] = DEFAULT_STATIC_DOTFILES
+    #: Reuse the previous build's pages whose inputs did not change (the CLI's default).
+    incremental: bool = False
 
     def __post_init__(self) -> None:
         if self.jobs < 1:
@@ -61,6 +63,8 @@ SETTING_TYPES: dict[str, type | tuple[type, ...]] = {
     "exclude": list,
     "sitemap": bool,
     "static_dotfiles": list,
+    "incremental": bool,
+    "markdown_engine": str,
     "remote": str,
     "branch": str,
     "cname": str,

@@ -28,7 +28,7 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 from .errors import BuildError, UnsafePathError
 from .links import link_spans
 from .paths import SiteLocation, check_site_path, normalize_path, quote_path, served_type
-from .recorder import ENVIRON_KEY, RenderRecorder
+from .recorder import ENVIRON_KEY, ERROR_PAGE_KEY, RenderRecorder
 from .site import Site
 
 #: The path the 404 handler's page is rendered from and written to.
@@ -65,7 +65,10 @@ class Rendered:
     built_urls: list[str] = field(default_factory=list)  # site paths built with url_for
     outside_links: list[str] = field(default_factory=list)  # links that leave the base path
     reads: frozenset[str] = frozenset()
+    deps: frozenset[str] = frozenset()  # content the render read, for incremental builds
     problem: str | None = None
+    #: Set when the previous build's file is reused: (file name, digest, size).
+    reused_file: tuple[str, str, int] | None = None
 
 
 def _any_values(rule: Rule) -> list[dict[str, str]] | None:
@@ -125,16 +128,22 @@ class Renderer:
         rules = [r for r in self.site.url_map.iter_rules(endpoint) if "GET" in (r.methods or ())]
         for rule in rules:
             if not rule.arguments:
-                yield Seed(self._path_of(endpoint, {}, f"rule {rule.rule!r}"), endpoint, "rule")
+                yield Seed(
+                    self._path_of(endpoint, {}, f"rule {rule.rule!r}"),
+                    endpoint,
+                    "the URL of its rule",
+                )
             for values in _any_values(rule) or ():
                 origin = f"rule {rule.rule!r}"
-                yield Seed(self._path_of(endpoint, values, origin), endpoint, "any() converter")
+                path = self._path_of(endpoint, values, origin)
+                yield Seed(path, endpoint, "a value of its any() converter")
         for source in self.site.value_generators.get(endpoint, ()):
             name = getattr(source, "__qualname__", type(source).__name__)
             origin = f"generator {name}"
+            found = f"yielded by {origin}"
             try:
                 for values in _call_source(source):
-                    yield Seed(self._path_of(endpoint, values, origin), endpoint, origin)
+                    yield Seed(self._path_of(endpoint, values, origin), endpoint, found)
             except BuildError:
                 raise
             except Exception as error:
@@ -157,7 +166,7 @@ class Renderer:
                     continue
                 filename = os.path.normpath(os.path.join(rel_root, name)).replace(os.sep, "/")
                 path = self._path_of("static", {"filename": filename}, "static folder")
-                yield Seed(path, "static", "static file")
+                yield Seed(path, "static", "a file of the static folder")
 
     def generator_seeds(self, generator: Generator) -> Iterator[Seed]:
         """Yield the seeds of a Frozen-Flask style generator."""
@@ -166,17 +175,21 @@ class Renderer:
         try:
             for item in generator():
                 if isinstance(item, str):
+                    base = self.location.base_path
+                    if item.startswith("/") and base and not item.startswith(base + "/"):
+                        item = base + item  # as in Frozen-Flask: relative to the site's root
                     path, _ = self.location.resolve(item, self.location.root_url)
                     if path is None:
                         raise BuildError(
                             f"{origin} yielded {item!r}, which is not a URL of the site"
                         )
-                    yield Seed(path, "", origin)
+                    yield Seed(path, "", f"yielded by {origin}")
                 elif isinstance(item, tuple):
                     endpoint, values = item[0], item[1]
-                    yield Seed(self._path_of(endpoint, values, origin), endpoint, origin)
+                    path = self._path_of(endpoint, values, origin)
+                    yield Seed(path, endpoint, f"yielded by {origin}")
                 else:
-                    yield Seed(self._path_of(name, item, origin), name, origin)
+                    yield Seed(self._path_of(name, item, origin), name, f"yielded by {origin}")
         except BuildError:
             raise
         except Exception as error:
@@ -192,10 +205,8 @@ class Renderer:
             return False
         try:
             self.adapter.match(NOT_FOUND_PATH, method="GET")
-        except NotFound:
+        except (NotFound, RequestRedirect, MethodNotAllowed):
             return True
-        except Exception:
-            return False
         return False  # the site has its own route for /404.html: it is a page like any other
 
     # -- rendering -----------------------------------------------------------
@@ -212,6 +223,8 @@ class Renderer:
             return Rendered(path, "error", problem=error.problems[0])
         if self.excluded(path):
             return Rendered(path, "excluded", problem="it matches an exclude pattern")
+        if error_page:
+            return self._render_view(path, None, error_page)
         try:
             rule, args = self.adapter.match(path, method="GET", return_rule=True)
         except RequestRedirect as redirect:
@@ -220,10 +233,8 @@ class Renderer:
         except MethodNotAllowed:
             return Rendered(path, "missing", problem="its route does not answer GET")
         except NotFound:
-            if not error_page:
-                return Rendered(path, "missing", problem="no route matches it")
-            rule, args = None, {}
-        endpoint = rule.endpoint if rule is not None else None
+            return Rendered(path, "missing", problem="no route matches it")
+        endpoint = rule.endpoint
         if endpoint in self.site.unfrozen_endpoints:
             return Rendered(path, "excluded", endpoint, problem="its route says freeze=False")
         if endpoint == "static" and self.site.static_folder is not None:
@@ -247,6 +258,8 @@ class Renderer:
         builder = EnvironBuilder(path=quote_path(path), base_url=self.location.root_url)
         environ = builder.get_environ()
         environ[ENVIRON_KEY] = recorder
+        if error_page:
+            environ[ERROR_PAGE_KEY] = 404
         try:
             app_iter, status, headers = run_wsgi_app(self.site, environ, buffered=True)
             body = b"".join(app_iter)
@@ -263,6 +276,7 @@ class Renderer:
             mimetype=mimetype or "application/octet-stream",
             body=body,
             reads=frozenset(recorder.reads),
+            deps=frozenset(recorder.deps),
         )
         page_url = self.location.absolute_url(path)
         for url in recorder.urls:
@@ -301,7 +315,9 @@ class Renderer:
 
 def _where(error: BaseException, root_path: str) -> str:
     """Return " (file, line N)" for the deepest frame of ``error`` in the site's own files."""
-    frames = traceback.extract_tb(error.__traceback__)
+    frames = [
+        f for f in traceback.extract_tb(error.__traceback__) if not f.filename.startswith("<")
+    ]
     if not frames:
         return ""
     root = os.path.abspath(root_path) + os.sep

@@ -106,6 +106,11 @@ def _find_site(module: ModuleType, attr: str | None, target: str) -> Site:
 
 def load_site(spec: str | None, cwd: Path | None = None) -> Site:
     """Import and return the Site named by ``spec`` (``app.py`` in ``cwd`` when None)."""
+    return load_app(spec, cwd)[0]
+
+
+def load_app(spec: str | None, cwd: Path | None = None) -> tuple[Site, ModuleType]:
+    """Import the module named by ``spec``; return its Site and the module itself."""
     cwd = cwd or Path.cwd()
     if spec is None:
         default = cwd / "app.py"
@@ -114,7 +119,8 @@ def load_site(spec: str | None, cwd: Path | None = None) -> Site:
                 f"no app.py in {cwd}; run freezer in your site's folder, pass "
                 "--app path/to/app.py, or set app = '...' in [tool.freezer]"
             )
-        return _find_site(_import_file(default), None, str(default))
+        module = _import_file(default)
+        return _find_site(module, None, str(default)), module
     target, attr = spec, None
     # "C:\\x.py" has a colon too; only a colon after the last path separator names an attribute.
     head, sep, tail = spec.rpartition(":")
@@ -122,5 +128,7 @@ def load_site(spec: str | None, cwd: Path | None = None) -> Site:
         target, attr = head, tail
     if target.endswith(".py") or os.sep in target or "/" in target:
         path = Path(target)
-        return _find_site(_import_file(path if path.is_absolute() else cwd / path), attr, target)
-    return _find_site(_import_module(target), attr, target)
+        module = _import_file(path if path.is_absolute() else cwd / path)
+    else:
+        module = _import_module(target)
+    return _find_site(module, attr, target), module

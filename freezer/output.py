@@ -169,6 +169,17 @@ class OutputTree:
             self.bytes_written += len(data)
         self.staged[relpath] = StagedFile(digest, len(data))
 
+    def reuse(self, relpath: str, digest: str, size: int) -> None:
+        """Stage the previous build's file ``relpath``, known to be unchanged, as it is."""
+        target = self._target(relpath)
+        old = self.destination / relpath
+        try:
+            os.link(old, target)
+        except OSError:
+            shutil.copy2(old, target)
+        self.unchanged += 1
+        self.staged[relpath] = StagedFile(digest, size)
+
     def copy_file(self, relpath: str, source: str) -> None:
         """Stage a copy of the file ``source`` (the OS's fast copy path) as ``relpath``."""
         target = self._target(relpath)

@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -26,6 +27,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import NotFound
 
 from .errors import FreezerError
+from .globals import _cv_request
 from .markup import MarkdownRenderer, MarkdownSettings
 from .site import Site
 
@@ -82,9 +84,13 @@ class Page:
         self._pages = pages
         self.path = path
         self._stamp = stamp
+        #: Changes when the file's bytes change (body or front matter).
+        self.digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
         self._html: Markup | None = None
         self._toc: Markup | None = None
         front_matter, self.body = self._split(text)
+        #: Changes when the front matter changes (what listings of pages show).
+        self.meta_digest = hashlib.sha256(front_matter.encode("utf-8", "surrogatepass")).hexdigest()
         try:
             meta = yaml.load(front_matter, Loader=_YAML_LOADER) if front_matter else {}
         except yaml.YAMLError as error:
@@ -124,13 +130,14 @@ class Page:
         return match.group(1) or "", text[match.end() :]
 
     def _convert(self) -> None:
-        converted = self._pages.renderer.convert(self.body)
+        converted = self._pages.renderer().convert(self.body)
         self._html, self._toc = Markup(converted.html), Markup(converted.toc)
 
     @property
     def html(self) -> Markup:
         """The body rendered to HTML (converted once, again only when the file changes)."""
         current = self._pages._current(self)
+        self._pages._depends_on(f"page:{current.path}")
         if current._html is None:
             current._convert()
         assert current._html is not None
@@ -140,6 +147,7 @@ class Page:
     def toc(self) -> Markup:
         """The table of contents of the body's headings, as an HTML list."""
         current = self._pages._current(self)
+        self._pages._depends_on(f"page:{current.path}")
         if current._toc is None:
             current._convert()
         assert current._toc is not None
@@ -180,11 +188,14 @@ class Pages:
         *,
         extensions: Sequence[str] | None = None,
         markdown_extensions: Sequence[str] | None = None,
+        markdown_engine: str | None = None,
     ) -> None:
         self.site = site
         self.folder = Path(site.root_path, folder)
         self.suffixes = tuple(extensions or (".md",))
-        self.renderer = MarkdownRenderer(MarkdownSettings.default(markdown_extensions))
+        self.markdown_extensions = markdown_extensions
+        self.markdown_engine = markdown_engine
+        self._renderer: MarkdownRenderer | None = None
         self._pages: dict[str, Page] = {}
         self._by_path: dict[Path, Page] = {}
         self._loaded_once = False
@@ -192,6 +203,32 @@ class Pages:
 
     def __repr__(self) -> str:
         return f"<Pages {str(self.folder)!r}>"
+
+    def renderer(self) -> MarkdownRenderer:
+        """The markdown renderer, made on first use (the site's engine may be set late)."""
+        engine = self.markdown_engine or self.site.markdown_engine
+        if self._renderer is None or self._renderer.settings.engine != engine:
+            cache = self.site.cache_folder
+            self._renderer = MarkdownRenderer(
+                MarkdownSettings.default(self.markdown_extensions, engine),
+                Path(cache) if cache is not None else None,
+            )
+        return self._renderer
+
+    def _depends_on(self, key: str) -> None:
+        ctx = _cv_request.get(None)
+        if ctx is not None and ctx.recorder is not None:
+            ctx.recorder.deps.add(key)
+
+    def dependency_digests(self) -> dict[str, str]:
+        """The current digest of each page file and of the folder's listing."""
+        visible = self._visible()
+        listing = hashlib.sha256()
+        for page in sorted(visible, key=lambda p: p.slug):
+            listing.update(f"{page.slug}\0{page.meta_digest}\0".encode())
+        digests = {f"page:{page.path}": page.digest for page in visible}
+        digests[f"listing:{self.folder}"] = listing.hexdigest()
+        return digests
 
     # -- reading ---------------------------------------------------------------
 
@@ -249,6 +286,7 @@ class Pages:
         return self._by_path.get(page.path, page)
 
     def _visible(self) -> list[Page]:
+        self._depends_on(f"listing:{self.folder}")
         hide_drafts = self.site.building
         return [p for p in self._fresh().values() if not (hide_drafts and p.draft)]
 
@@ -268,7 +306,9 @@ class Pages:
         """Return the page with ``slug``, or ``default`` (drafts are missing from builds)."""
         page = self._fresh().get(slug)
         if page is None or (page.draft and self.site.building):
+            self._depends_on(f"listing:{self.folder}")  # the page may appear later
             return default
+        self._depends_on(f"page:{page.path}")
         return page
 
     def get_or_404(self, slug: str) -> Page:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ENVIRON_KEY = "freezer.recorder"
+#: Put an HTTP error code here to have the site answer with its handler's error page.
+ERROR_PAGE_KEY = "freezer.error_page"
 
 
 @dataclass
@@ -19,6 +21,8 @@ class RenderRecorder:
 
     urls: list[str] = field(default_factory=list)
     reads: set[str] = field(default_factory=set)
+    #: Content the render depended on ("page:<file>", "listing:<folder>"), for rebuilds.
+    deps: set[str] = field(default_factory=set)
     exception: BaseException | None = None
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from werkzeug.datastructures import Headers
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, abort
 from werkzeug.routing import Map, MapAdapter, RequestRedirect, Rule
 from werkzeug.test import Client, EnvironBuilder
 from werkzeug.utils import send_from_directory
@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from .errors import UsageError, ViewError
 from .globals import _cv_request
-from .recorder import RenderRecorder, recorder_of
+from .recorder import ERROR_PAGE_KEY, RenderRecorder, recorder_of
 from .templating import create_jinja_env
 from .wrappers import Request, Response
 
@@ -53,6 +53,9 @@ class ContentSource(Protocol):
     @property
     def drafts(self) -> int:
         """How many of its items are drafts, left out of builds."""
+
+    def dependency_digests(self) -> dict[str, str]:
+        """The current digest of every dependency key a render may have recorded."""
 
 
 @dataclass
@@ -141,6 +144,10 @@ class Site:
         #: Folders of content (such as ``Pages``) the site reads; builds count their
         #: drafts and never write into them, ``freezer serve`` watches them.
         self.content_sources: list[ContentSource] = []
+        #: Where conversions and build records are kept between runs (None: keep nothing).
+        self.cache_folder: Path | None = Path(self.root_path) / ".freezer-cache"
+        #: The markdown engine content sources use unless told otherwise ("markdown", "cmark").
+        self.markdown_engine = "markdown"
         self.jinja_env: Environment = create_jinja_env(self)
         self._got_first_request = False
         if self.static_folder is not None:
@@ -408,6 +415,9 @@ class Site:
 
     def _dispatch(self, ctx: RequestContext) -> BaseResponse:
         try:
+            error_page = ctx.request.environ.get(ERROR_PAGE_KEY)
+            if error_page is not None:
+                abort(error_page)  # the build asks for the error handler's page itself
             rule, args = ctx.url_adapter.match(return_rule=True)
             ctx.request.url_rule = rule
             ctx.request.view_args = args

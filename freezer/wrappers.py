@@ -26,6 +26,11 @@ class Request(_WerkzeugRequest):
     view_args: Mapping[str, Any] | None = None
 
     @property
+    def endpoint(self) -> str | None:
+        """The endpoint of the rule that matched, or None (as in Flask)."""
+        return self.url_rule.endpoint if self.url_rule is not None else None
+
+    @property
     def args(self) -> MultiDict[str, str]:
         """The parsed query string (a static host cannot honour it)."""
         self._note_read("the query string")

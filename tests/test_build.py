@@ -440,7 +440,7 @@ def test_report_summary_line(site, tmp_path):
     site.add_url_rule("/", "index", lambda: "home")
     _, report = build(site)
     summary = report.summary()
-    assert summary.startswith("Built 1 pages and 1 static files (5 bytes) in ")
+    assert summary.startswith("Built 1 page and 1 static file (5 bytes) in ")
     assert summary.endswith(f"with 1 job into {tmp_path / 'build'}")
 
 
@@ -456,3 +456,39 @@ def test_build_is_deterministic(site, tmp_path):
     manifest = ".freezer-manifest.json"
     assert (tmp_path / "one" / manifest).read_bytes() == (tmp_path / "two" / manifest).read_bytes()
     assert tree(tmp_path / "one") == tree(tmp_path / "two")
+
+
+def test_404_page_written_when_a_catch_all_rule_covers_404_html(site):
+    site.add_url_rule("/", "index", lambda: "home")
+    site.add_url_rule("/<path:slug>/", "page", lambda slug: slug, values=[{"slug": "a"}])
+
+    @site.errorhandler(404)
+    def not_found(error):
+        return "<h1>Lost?</h1>", 404
+
+    files, _ = build(site)
+    assert files["404.html"] == b"<h1>Lost?</h1>"
+
+
+def test_relative_urls_keep_absolute_urls_absolute(site):
+    site.add_url_rule(
+        "/",
+        "index",
+        lambda: (
+            f'<link rel="canonical" href="{url_for("index", _external=True)}">'
+            f'<a href="{url_for("about")}">about</a>'
+        ),
+    )
+    site.add_url_rule("/about/", "about", lambda: "about")
+    site.add_url_rule("/old/", "old", lambda: redirect(url_for("about")))
+    files, _ = build(site, relative_urls=True, base_url="https://me.github.io/blog/")
+    assert (
+        files["index.html"]
+        == b'<link rel="canonical" href="https://me.github.io/blog/"><a href="about/index.html">about</a>'
+    )
+    assert b'content="0; url=../about/index.html"' in files["old/index.html"]
+
+
+def test_request_endpoint_as_in_flask(site, client):
+    site.add_url_rule("/here/", "here", lambda: request.endpoint)
+    assert client.get("/here/").data == b"here"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from freezer.cli import cli
@@ -25,6 +27,8 @@ def post(slug):
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     write(tmp_path / "app.py", APP)
+    for name in ("app", "freeze", "factory"):  # each test's modules are its own
+        monkeypatch.delitem(sys.modules, name, raising=False)
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     return tmp_path
@@ -202,3 +206,24 @@ def test_unknown_command_exits_2(runner):
     result = runner.invoke(cli, ["frobnicate"])
     assert result.exit_code == 2
     assert "No such command 'frobnicate'" in result.output
+
+
+def test_frozen_flask_freeze_py_generators_are_used(runner, project):
+    write(
+        project / "freeze.py",
+        """
+        from app import site
+        from freezer import Freezer
+
+        freezer = Freezer(site)
+
+        @freezer.register_generator
+        def post():
+            yield {"slug": "from-freeze-py"}
+            yield "/posts/as-url/"
+        """,
+    )
+    result = invoke(runner, "build", "--app", "freeze.py")
+    assert result.exit_code == 0, result.output
+    assert (project / "build/posts/from-freeze-py/index.html").read_text() == "from-freeze-py"
+    assert (project / "build/posts/as-url/index.html").is_file()

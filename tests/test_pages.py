@@ -120,13 +120,13 @@ def test_get_or_404(posts, site):
 
 def test_html_is_rendered_once_and_again_when_the_file_changes(posts, tmp_path, monkeypatch):
     calls = []
-    convert = posts.renderer.convert
+    convert = posts.renderer()._convert
 
     def counting(text):
         calls.append(text)
         return convert(text)
 
-    monkeypatch.setattr(posts.renderer, "convert", counting)
+    monkeypatch.setattr(posts.renderer(), "_convert", counting)
     page = posts.get("hello")
     _ = page.html, page.html, posts.get("hello").html
     assert len(calls) == 1
@@ -139,7 +139,7 @@ def test_html_is_rendered_once_and_again_when_the_file_changes(posts, tmp_path, 
 
 
 def test_reading_pages_does_not_render_markdown(posts, monkeypatch):
-    monkeypatch.setattr(posts.renderer, "convert", lambda text: pytest.fail("rendered"))
+    monkeypatch.setattr(posts.renderer(), "convert", lambda text: pytest.fail("rendered"))
     assert next(p.title for p in posts) == "Not yet"
 
 
@@ -204,7 +204,7 @@ def test_build_leaves_drafts_out_and_counts_them(posts, site, tmp_path):
         "posts/second/index.html",
     ]
     assert report.drafts == 1
-    assert "1 drafts left out" in report.summary()
+    assert "1 draft left out" in report.summary()
     assert site.building is False
     assert next(p.slug for p in posts) == "wip"  # preview shows drafts again
 

@@ -1,0 +1,93 @@
+"""The persistent cache folder (``.freezer-cache/`` beside the site): markdown renders and
+the record of the previous build that incremental builds compare against.
+
+Everything here may be deleted at any time; it only saves work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+CACHE_DIRNAME = ".freezer-cache"
+RECORD_VERSION = 1
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def prepare(root: Path) -> None:
+    """Create the cache folder, ignored by git as a whole (as .pytest_cache is)."""
+    ignore = root / ".gitignore"
+    if not ignore.exists():
+        root.mkdir(parents=True, exist_ok=True)
+        ignore.write_text("# Made by freezer: a cache, safe to delete.\n*\n", encoding="utf-8")
+
+
+class RenderCache:
+    """Converted markdown on disk, one small file per (settings, source text)."""
+
+    def __init__(self, root: Path, fingerprint: str) -> None:
+        self.root = root
+        self.folder = root / "markdown"
+        self.fingerprint = fingerprint
+        self._prepared = False
+
+    def key(self, text: str) -> str:
+        """The cache key of ``text`` under these settings."""
+        digest = hashlib.sha256(self.fingerprint.encode())
+        digest.update(text.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+    def get(self, key: str) -> tuple[str, str] | None:
+        """Return the cached (html, toc) for ``key``, or None."""
+        try:
+            data = (self.folder / key[:2] / key).read_bytes()
+        except OSError:
+            return None
+        html, sep, toc = data.decode("utf-8").partition("\x00")
+        return (html, toc) if sep else None
+
+    def put(self, key: str, html: str, toc: str) -> None:
+        """Store (html, toc) for ``key``; a failure to write only costs speed."""
+        with contextlib.suppress(OSError):
+            if not self._prepared:
+                prepare(self.root)
+                self._prepared = True
+            _atomic_write(self.folder / key[:2] / key, f"{html}\x00{toc}".encode())
+
+
+def load_record(path: Path) -> dict[str, Any] | None:
+    """Return the previous build's record, or None when missing or unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != RECORD_VERSION:
+        return None
+    return data
+
+
+def save_record(root: Path, name: str, record: dict[str, Any]) -> None:
+    """Store this build's record, as ``name`` under the cache folder ``root``."""
+    record = {"version": RECORD_VERSION, **record}
+    path = root / "builds" / name
+    with contextlib.suppress(OSError):
+        prepare(root)
+        _atomic_write(path, json.dumps(record, sort_keys=True, separators=(",", ":")).encode())

@@ -1,0 +1,73 @@
+"""Running renders in worker processes while the frontier, checks and writes stay here."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+
+from .crawl import Rendered, Renderer
+
+#: Below this many known URLs a build renders in this process.
+SMALL_BUILD = 32
+
+#: Paths sent to a worker at once: small, so links found early feed the frontier early.
+BATCH_SIZE = 8
+
+# Set in the parent just before the pool forks; each worker inherits it (and
+# the site it holds, with its content already read) instead of unpickling it.
+_worker_renderer: Renderer | None = None
+
+
+def _render_batch(batch: list[tuple[str, bool]]) -> list[Rendered]:
+    renderer = _worker_renderer
+    assert renderer is not None, "worker started without a renderer"
+    return [renderer.render(path, error_page=is_error_page) for path, is_error_page in batch]
+
+
+def can_fork() -> bool:
+    """Whether worker processes can inherit the loaded site (fork start method)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def render_all(
+    renderer: Renderer,
+    jobs: int,
+    take: Callable[[], str | None],
+    on_result: Callable[[Rendered], None],
+    error_page: str | None,
+    pending: int,
+) -> int:
+    """Render every path ``take`` gives until it gives none and nothing is in flight.
+
+    ``on_result`` runs here, in this process, and may make ``take`` give more;
+    ``pending`` is how many paths are known to be waiting when it starts.
+    Returns the number of processes that rendered.
+    """
+    # Forking a pool costs more than rendering a handful of pages in this process.
+    if jobs <= 1 or not can_fork() or pending < SMALL_BUILD:
+        while (path := take()) is not None:
+            on_result(renderer.render(path, error_page=path == error_page))
+        return 1
+    global _worker_renderer
+    _worker_renderer = renderer
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            in_flight: set[Future[list[Rendered]]] = set()
+            while True:
+                while len(in_flight) < jobs * 3:
+                    batch: list[tuple[str, bool]] = []
+                    while len(batch) < BATCH_SIZE and (path := take()) is not None:
+                        batch.append((path, path == error_page))
+                    if not batch:
+                        break
+                    in_flight.add(pool.submit(_render_batch, batch))
+                if not in_flight:
+                    break
+                done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    for result in future.result():
+                        on_result(result)
+    finally:
+        _worker_renderer = None
+    return jobs
