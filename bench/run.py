@@ -85,8 +85,11 @@ def main() -> None:
     corpus = work / "corpus"
     if not (corpus / "posts").is_dir():
         subprocess.run([sys.executable, str(MAKE_CORPUS), str(args.n), str(corpus)], check=True)
-    pages = args.n + 1 + len({line for p in (corpus / "posts").glob("*.md")
-                              for line in p.read_text().splitlines()[3:4]})
+    tags = set()
+    for post in (corpus / "posts").glob("*.md"):
+        line = next(x for x in post.read_text().splitlines() if x.startswith("tags:"))
+        tags.update(t.strip() for t in line[len("tags:"):].strip(" []").split(","))
+    pages = args.n + 1 + len(tags)
     rows: list[tuple[str, float, int]] = []
     py = sys.executable
 

@@ -246,7 +246,6 @@ class _BuildRun:
                 self._take,
                 self._on_result,
                 self.not_found_page,
-                pending=len(self.frontier),
             )
         finally:
             self.site.building = building

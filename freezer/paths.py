@@ -9,6 +9,7 @@ is only added when a URL is shown or generated.
 from __future__ import annotations
 
 import mimetypes
+import re
 import posixpath
 import unicodedata
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 from .errors import ConfigError, UnsafePathError
 
 _PATH_SAFE = "/:@!$&'()*+,;=~"
+#: A "." or ".." path segment, which only joining with a base URL resolves.
+_DOT_SEGMENT = re.compile(r"/\.\.?(?:/|$)")
 
 #: Link schemes that never point into the site.
 _FOREIGN_SCHEMES = ("mailto:", "tel:", "javascript:", "data:", "blob:", "about:", "sms:")
@@ -86,12 +89,22 @@ class SiteLocation:
         ``(None, True)`` for a link to this host that leaves the base path.
         """
         link = link.strip()
-        if not link or link.startswith("#") or link.lower().startswith(_FOREIGN_SCHEMES):
+        if not link or link[0] == "#" or link.lower().startswith(_FOREIGN_SCHEMES):
             return None, False
-        target = urlsplit(urljoin(page_url, link))
-        if target.scheme not in ("http", "https") or target.netloc != self.host:
-            return None, False
-        path = target.path or "/"
+        if link[0] == "/" and not link.startswith("//"):
+            # Most links are root-absolute: no need to join them with the page's URL.
+            path = link.split("#", 1)[0].split("?", 1)[0]
+            if _DOT_SEGMENT.search(path):
+                path = urlsplit(urljoin(page_url, link)).path
+        else:
+            if link.startswith(("http://", "https://")):
+                host = link.split("/", 3)[2]
+                if host != self.host:
+                    return None, False
+            target = urlsplit(urljoin(page_url, link))
+            if target.scheme not in ("http", "https") or target.netloc != self.host:
+                return None, False
+            path = target.path or "/"
         if self.base_path:
             if path == self.base_path:
                 path = self.base_path + "/"

@@ -8,7 +8,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 
 from .crawl import Rendered, Renderer
 
-#: Below this many known URLs a build renders in this process.
+#: Below this many URLs to render, a build renders in this process.
 SMALL_BUILD = 32
 
 #: Paths sent to a worker at once: small, so links found early feed the frontier early.
@@ -36,19 +36,29 @@ def render_all(
     take: Callable[[], str | None],
     on_result: Callable[[Rendered], None],
     error_page: str | None,
-    pending: int,
 ) -> int:
     """Render every path ``take`` gives until it gives none and nothing is in flight.
 
-    ``on_result`` runs here, in this process, and may make ``take`` give more;
-    ``pending`` is how many paths are known to be waiting when it starts.
+    ``on_result`` runs here, in this process, and may make ``take`` give more.
+    Worker processes start only once enough paths wait to be rendered, so a
+    rebuild that renders a handful of pages does not pay for a pool.
     Returns the number of processes that rendered.
     """
-    # Forking a pool costs more than rendering a handful of pages in this process.
-    if jobs <= 1 or not can_fork() or pending < SMALL_BUILD:
+    waiting: list[str] = []
+    if jobs > 1 and can_fork():
+        while len(waiting) < SMALL_BUILD and (path := take()) is not None:
+            waiting.append(path)
+    if len(waiting) < SMALL_BUILD:
+        for path in waiting:
+            on_result(renderer.render(path, error_page=path == error_page))
         while (path := take()) is not None:
             on_result(renderer.render(path, error_page=path == error_page))
         return 1
+    backlog = iter(waiting)
+
+    def next_path() -> str | None:
+        return next(backlog, None) or take()
+
     global _worker_renderer
     _worker_renderer = renderer
     try:
@@ -57,7 +67,7 @@ def render_all(
             while True:
                 while len(in_flight) < jobs * 3:
                     batch: list[tuple[str, bool]] = []
-                    while len(batch) < BATCH_SIZE and (path := take()) is not None:
+                    while len(batch) < BATCH_SIZE and (path := next_path()) is not None:
                         batch.append((path, path == error_page))
                     if not batch:
                         break

@@ -9,7 +9,11 @@ from freezer import Site, render_template
 from freezer.pages import Pages
 
 site = Site(__name__)
-posts = Pages(site, os.path.join(os.environ.get("FREEZER_BENCH_CORPUS", "corpus"), "posts"))
+posts = Pages(
+    site,
+    os.path.join(os.environ.get("FREEZER_BENCH_CORPUS", "corpus"), "posts"),
+    markdown_engine=os.environ.get("FREEZER_MARKDOWN_ENGINE"),  # "cmark" to try cmarkgfm
+)
 
 
 @site.route("/")
