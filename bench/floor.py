@@ -33,7 +33,7 @@ class Post:
         match = FRONT.match(text)
         assert match is not None, path
         self.meta = yaml.load(match.group(1), Loader=yaml.CSafeLoader)
-        self.body = text[match.end():]
+        self.body = text[match.end() :]
         self.slug = str(self.meta["slug"])
         self.title = self.meta["title"]
         self.date = self.meta["date"]
@@ -57,7 +57,9 @@ def write(out: Path, url: str, text: str) -> None:
     target.write_text(text, encoding="utf-8")
 
 
-def render_posts(args: tuple[list[Path], str, dict[str, str] | None]) -> list[tuple[str, str, object, list[str]]]:
+def render_posts(
+    args: tuple[list[Path], str, dict[str, str] | None],
+) -> list[tuple[str, str, object, list[str]]]:
     paths, out, prebaked = args
     env = environment()
     template = env.get_template("post.html")
@@ -107,13 +109,19 @@ def main() -> None:
         def __init__(self, row: tuple[str, str, object, list[str]]) -> None:
             self.slug, self.title, self.date, self.tags = row
 
-    posts = sorted((Row(r) for chunk in results for r in chunk), key=lambda p: (p.date, p.slug), reverse=True)
+    posts = sorted(
+        (Row(r) for chunk in results for r in chunk), key=lambda p: (p.date, p.slug), reverse=True
+    )
     env = environment()
     out = Path(args.out)
     write(out, "/", env.get_template("index.html").render(posts=posts))
     tag_template = env.get_template("tag.html")
     for tag in sorted({t for p in posts for t in p.tags}):
-        write(out, url_for("tag", tag=tag), tag_template.render(tag=tag, posts=[p for p in posts if tag in p.tags]))
+        write(
+            out,
+            url_for("tag", tag=tag),
+            tag_template.render(tag=tag, posts=[p for p in posts if tag in p.tags]),
+        )
 
 
 if __name__ == "__main__":

@@ -27,7 +27,11 @@ MAKE_CORPUS = HERE.parent.parent / "shared" / "bench" / "make_corpus.py"
 
 
 def tree_rss_kib(root: int) -> int:
-    """The summed VmRSS of ``root`` and all its descendants, from /proc."""
+    """The summed PSS of ``root`` and all its descendants, from /proc.
+
+    PSS splits each shared page between the processes that share it, so forked
+    workers are not counted twice for the memory they inherit.
+    """
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -40,7 +44,14 @@ def tree_rss_kib(root: int) -> int:
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         pid, ppid = int(entry), int(fields.get("PPid", "0").strip() or 0)
         children.setdefault(ppid, []).append(pid)
-        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) if "VmRSS" in fields else 0
+        rss[pid] = 0
+        if int(fields.get("VmRSS", "0 kB").split()[0] or 0):
+            try:
+                rollup = Path(f"/proc/{entry}/smaps_rollup").read_text()
+                pss = next(line for line in rollup.splitlines() if line.startswith("Pss:"))
+                rss[pid] = int(pss.split()[1])
+            except (OSError, StopIteration):
+                pass
     total, stack = 0, [root]
     while stack:
         pid = stack.pop()
@@ -49,10 +60,14 @@ def tree_rss_kib(root: int) -> int:
     return total
 
 
-def timed(args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[float, int]:
+def timed(
+    args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> tuple[float, int]:
     """Run a command; return (wall seconds, peak tree RSS in KiB)."""
     started = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        args, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     peak = 0
     done = threading.Event()
 
@@ -88,7 +103,7 @@ def main() -> None:
     tags = set()
     for post in (corpus / "posts").glob("*.md"):
         line = next(x for x in post.read_text().splitlines() if x.startswith("tags:"))
-        tags.update(t.strip() for t in line[len("tags:"):].strip(" []").split(","))
+        tags.update(t.strip() for t in line[len("tags:") :].strip(" []").split(","))
     pages = args.n + 1 + len(tags)
     rows: list[tuple[str, float, int]] = []
     py = sys.executable
@@ -108,22 +123,44 @@ def main() -> None:
         return lambda: shutil.rmtree(folder, ignore_errors=True)
 
     floor_out = work / "floor"
-    measure("floor, 1 process", lambda: [py, str(HERE / "floor.py"), str(corpus), str(floor_out)], fresh(floor_out))
-    measure(f"floor, {args.jobs} processes",
-            lambda: [py, str(HERE / "floor.py"), str(corpus), str(floor_out), "--jobs", str(args.jobs)],
-            fresh(floor_out))
+    measure(
+        "floor, 1 process",
+        lambda: [py, str(HERE / "floor.py"), str(corpus), str(floor_out)],
+        fresh(floor_out),
+    )
+    measure(
+        f"floor, {args.jobs} processes",
+        lambda: [py, str(HERE / "floor.py"), str(corpus), str(floor_out), "--jobs", str(args.jobs)],
+        fresh(floor_out),
+    )
     baked = work / "baked.pickle"
     if not baked.exists():
-        subprocess.run([py, str(HERE / "floor.py"), str(corpus), str(floor_out), "--bake", str(baked)], check=True)
-    measure("floor, jinja2 + write only",
-            lambda: [py, str(HERE / "floor.py"), str(corpus), str(floor_out), "--prebaked", str(baked)],
-            fresh(floor_out))
+        subprocess.run(
+            [py, str(HERE / "floor.py"), str(corpus), str(floor_out), "--bake", str(baked)],
+            check=True,
+        )
+    measure(
+        "floor, jinja2 + write only",
+        lambda: [py, str(HERE / "floor.py"), str(corpus), str(floor_out), "--prebaked", str(baked)],
+        fresh(floor_out),
+    )
 
     dest = work / "build"
     cache = HERE / "site" / ".freezer-cache"
     env = {**os.environ, "FREEZER_BENCH_CORPUS": str(corpus)}
-    build = [py, "-m", "freezer.cli", "build", "--app", str(HERE / "site" / "app.py"),
-             "--dest", str(dest), "--jobs", str(args.jobs), "--force"]
+    build = [
+        py,
+        "-m",
+        "freezer.cli",
+        "build",
+        "--app",
+        str(HERE / "site" / "app.py"),
+        "--dest",
+        str(dest),
+        "--jobs",
+        str(args.jobs),
+        "--force",
+    ]
 
     def cold() -> None:
         shutil.rmtree(dest, ignore_errors=True)
@@ -148,8 +185,12 @@ def main() -> None:
 
     reference = rows[1][1]
     jinja_floor = rows[2][1]
-    print(f"\n{args.n} posts, {pages} pages, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
-    print(f"| run | wall s | pages/s | peak RSS MiB | ratio to {args.jobs}-process floor |")
+    print(
+        f"\n{args.n} posts, {pages} pages, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
+    )
+    print(
+        f"| run | wall s | pages/s | peak memory (PSS) MiB | ratio to {args.jobs}-process floor |"
+    )
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, wall, peak in rows:
         ratio = f"{wall / reference:.2f}x"

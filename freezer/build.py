@@ -211,6 +211,7 @@ class _BuildRun:
         self.deferred: list[str] = []  # written once every file name is known
         self.not_found_page: str | None = None
         self.jobs_used = 1
+        self.drafts = 0
         self.tree = OutputTree(self.config.destination, self.config.force) if writing else None
         self.digests: dict[str, str] = {}
         self.entries: dict[str, dict[str, Any]] = {}
@@ -247,6 +248,7 @@ class _BuildRun:
                 self._on_result,
                 self.not_found_page,
             )
+            self.drafts = sum(source.drafts for source in self.site.content_sources)
         finally:
             self.site.building = building
 
@@ -267,7 +269,7 @@ class _BuildRun:
             self.frontier.add_link(link, path, built=True)
         if result.kind == "alias" and result.target is not None:
             self.frontier.add(result.target, f"redirected to from {path}")
-            self.frontier.found[result.target].linked_from.extend(
+            self.frontier.found[result.target].linked_from.update(
                 self.frontier.found[path].linked_from
             )
         if result.kind in ("page", "static", "redirect"):
@@ -526,7 +528,7 @@ class _BuildRun:
                 self.location.url_path(path)
             )
         report.jobs = self.jobs_used
-        report.drafts = sum(source.drafts for source in self.site.content_sources)
+        report.drafts = self.drafts
         report.removed = tree.stale_files()
         report.bytes = sum(f.size for f in tree.staged.values())
         report.bytes_written = tree.bytes_written

@@ -332,8 +332,9 @@ class Discovery:
     """How the crawl came to a URL: its first origin and the pages that point to it."""
 
     origin: str
-    linked_from: list[str] = field(default_factory=list)
-    built_by: list[str] = field(default_factory=list)
+    # Dicts as ordered sets: an index page is linked from every page of the site.
+    linked_from: dict[str, None] = field(default_factory=dict)
+    built_by: dict[str, None] = field(default_factory=dict)
 
 
 class Frontier:
@@ -351,11 +352,12 @@ class Frontier:
 
     def add_link(self, path: str, page: str, built: bool) -> None:
         """Queue ``path`` found on ``page`` (in its HTML, or built by url_for)."""
-        self.add(path, f"linked from {page}")
-        discovery = self.found[path]
-        refs = discovery.built_by if built else discovery.linked_from
-        if page not in refs and page != path:
-            refs.append(page)
+        discovery = self.found.get(path)
+        if discovery is None:
+            discovery = self.found[path] = Discovery(f"linked from {page}")
+            self._queue.append(path)
+        if page != path:
+            (discovery.built_by if built else discovery.linked_from)[page] = None
 
     def pop(self) -> str | None:
         """Return the next URL to render, or None when the crawl is done."""

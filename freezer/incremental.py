@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -173,8 +172,7 @@ def entry_for(
     result: Rendered, file: str, digest: str, size: int, digests: dict[str, str]
 ) -> dict[str, Any]:
     """The record of one written URL, with the digests of what its render read."""
-    values = asdict(result)
-    entry = {name: values[name] for name in _RECORDED_FIELDS}
+    entry = {name: getattr(result, name) for name in _RECORDED_FIELDS}
     entry.update(
         reads=sorted(result.reads),
         deps={key: digests.get(key, "") for key in sorted(result.deps)},

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,6 +114,8 @@ class OutputTree:
             shutil.rmtree(self.staging)  # left by a build that was killed; never user data
         parent.mkdir(parents=True, exist_ok=True)
         self.staging.mkdir()
+        self._staging_str = str(self.staging)
+        self._folders: set[str] = {self._staging_str}
 
     def _recover_interrupted_swap(self) -> None:
         # A build killed between the two renames leaves the last good build
@@ -139,20 +142,24 @@ class OutputTree:
             )
         return {}
 
-    def _target(self, relpath: str) -> Path:
-        target = self.staging / relpath
-        if not _is_within(Path(os.path.normpath(target)), self.staging):
+    def _target(self, relpath: str) -> str:
+        target = os.path.normpath(os.path.join(self._staging_str, relpath))
+        if not target.startswith(self._staging_str + os.sep):
             raise UnsafePathError(f"{relpath!r} would be written outside the destination")
-        target.parent.mkdir(parents=True, exist_ok=True)
+        folder = os.path.dirname(target)
+        if folder not in self._folders:  # one mkdir per folder, not one per file
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
         return target
 
-    def _reuse_old(self, relpath: str, digest: str, size: int, target: Path) -> bool:
+    def _reuse_old(self, relpath: str, digest: str, size: int, target: str) -> bool:
         """Hard-link the previous build's file when its bytes are the same (mtime kept)."""
         if self.old_manifest.get(relpath) != digest:
             return False
-        old = self.destination / relpath
+        old = os.path.join(self.destination, relpath)
         try:
-            if old.is_symlink() or old.stat().st_size != size:
+            status = os.lstat(old)
+            if stat.S_ISLNK(status.st_mode) or status.st_size != size:
                 return False
             os.link(old, target)
         except OSError:
@@ -165,7 +172,8 @@ class OutputTree:
         target = self._target(relpath)
         digest = digest_bytes(data)
         if not self._reuse_old(relpath, digest, len(data), target):
-            target.write_bytes(data)
+            with open(target, "wb") as handle:
+                handle.write(data)
             self.bytes_written += len(data)
         self.staged[relpath] = StagedFile(digest, len(data))
 

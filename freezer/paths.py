@@ -9,8 +9,8 @@ is only added when a URL is shown or generated.
 from __future__ import annotations
 
 import mimetypes
-import re
 import posixpath
+import re
 import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urljoin, urlsplit

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -61,6 +62,9 @@ def render_all(
 
     global _worker_renderer
     _worker_renderer = renderer
+    # Objects that exist now are shared with the workers; keeping the collector
+    # off them stops it writing to those pages, which would copy them per worker.
+    gc.freeze()
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             in_flight: set[Future[list[Rendered]]] = set()
@@ -80,4 +84,5 @@ def render_all(
                         on_result(result)
     finally:
         _worker_renderer = None
+        gc.unfreeze()
     return jobs
