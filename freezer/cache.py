@@ -18,7 +18,7 @@ CACHE_DIRNAME = ".freezer-cache"
 RECORD_VERSION = 1
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so readers see the old file or the new one, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -70,7 +70,7 @@ class RenderCache:
             if not self._prepared:
                 prepare(self.root)
                 self._prepared = True
-            _atomic_write(self.folder / key[:2] / key, f"{html}\x00{toc}".encode())
+            atomic_write(self.folder / key[:2] / key, f"{html}\x00{toc}".encode())
 
 
 def load_record(path: Path) -> dict[str, Any] | None:
@@ -90,4 +90,4 @@ def save_record(root: Path, name: str, record: dict[str, Any]) -> None:
     path = root / "builds" / name
     with contextlib.suppress(OSError):
         prepare(root)
-        _atomic_write(path, json.dumps(record, sort_keys=True, separators=(",", ":")).encode())
+        atomic_write(path, json.dumps(record, sort_keys=True, separators=(",", ":")).encode())

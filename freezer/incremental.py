@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +36,6 @@ _SKIPPED_FOLDERS = frozenset(
         ".tox",
     }
 )
-
-_PACKAGE = __name__.split(".")[0]
 
 _RECORDED_FIELDS = (
     "kind",
@@ -91,11 +88,8 @@ def global_fingerprint(site: Site, config: BuildConfig) -> str:
     _tree_stamp(root, skip, digest)
     if site.template_folder and not Path(site.template_folder).resolve().is_relative_to(root):
         _tree_stamp(Path(site.template_folder), skip, digest)
-    for module in list(sys.modules.values()):
-        filename = getattr(module, "__file__", None)
-        if filename and module.__name__.split(".")[0] == _PACKAGE:
-            stat = os.stat(filename)
-            digest.update(f"{filename}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    # freezer's own code: a new version may render differently.
+    _tree_stamp(Path(__file__).parent, set(), digest)
     return digest.hexdigest()
 
 
@@ -126,6 +120,7 @@ class PreviousBuild:
         self.entries = entries
         self.manifest = manifest
         self.destination = destination
+        self._destination = str(destination)
         self.digests = digests
         self.reused = 0
 
@@ -157,7 +152,7 @@ class PreviousBuild:
         if self.manifest.get(file) != digest:
             return None
         try:
-            if (self.destination / file).stat().st_size != entry["size"]:
+            if os.stat(os.path.join(self._destination, file)).st_size != entry["size"]:
                 return None
         except OSError:
             return None

@@ -87,15 +87,30 @@ def check_destination(destination: Path, protected: Iterable[Path]) -> None:
 
 @dataclass
 class StagedFile:
-    """One file of the new build: where it came from and its digest."""
+    """One file of the new build: its digest and size."""
 
     digest: str
     size: int
 
 
+JOURNAL_NAME = ".freezer-journal.json"
+
+#: Up to this many changed files (or this share of the build) are replaced in place.
+IN_PLACE_FILES = 100
+IN_PLACE_SHARE = 0.05
+
+
 @dataclass
 class OutputTree:
-    """The new build being assembled beside the destination, committed all at once."""
+    """The new build being assembled beside the destination, committed all at once.
+
+    Only new and changed files are written to the staging folder; a file
+    whose bytes are the same as in the previous build is only noted. The
+    commit then either swaps the whole staged tree in (first builds, large
+    changes) or, when few files changed, moves just those into place, each
+    with an atomic rename, following a journal written first: if the commit
+    is interrupted, the journal is finished on the next run, never half-done.
+    """
 
     destination: Path
     force: bool = False
@@ -108,7 +123,7 @@ class OutputTree:
         parent, name = self.destination.parent, self.destination.name
         self.staging = parent / f".{name}.freezer-tmp"
         self.previous = parent / f".{name}.freezer-old"
-        self._recover_interrupted_swap()
+        self._recover_interrupted_commit()
         self.old_manifest = self._claim_destination()
         if self.staging.exists():
             shutil.rmtree(self.staging)  # left by a build that was killed; never user data
@@ -116,10 +131,13 @@ class OutputTree:
         self.staging.mkdir()
         self._staging_str = str(self.staging)
         self._folders: set[str] = {self._staging_str}
+        self.changed: set[str] = set()  # files written to the staging folder
 
-    def _recover_interrupted_swap(self) -> None:
-        # A build killed between the two renames leaves the last good build
-        # in .freezer-old: put it back before anything else.
+    def _recover_interrupted_commit(self) -> None:
+        if (self.staging / JOURNAL_NAME).exists():
+            self._apply_journal()  # a commit was cut short: finish it
+        # A swap killed between its two renames leaves the last good build in
+        # .freezer-old: put it back before anything else.
         if self.previous.exists():
             if not self.destination.exists():
                 os.rename(self.previous, self.destination)
@@ -142,6 +160,8 @@ class OutputTree:
             )
         return {}
 
+    # -- staging -----------------------------------------------------------------
+
     def _target(self, relpath: str) -> str:
         target = os.path.normpath(os.path.join(self._staging_str, relpath))
         if not target.startswith(self._staging_str + os.sep):
@@ -152,51 +172,119 @@ class OutputTree:
             self._folders.add(folder)
         return target
 
-    def _reuse_old(self, relpath: str, digest: str, size: int, target: str) -> bool:
-        """Hard-link the previous build's file when its bytes are the same (mtime kept)."""
+    def _is_unchanged(self, relpath: str, digest: str, size: int) -> bool:
+        """Whether the previous build's file has these bytes (then it is kept as it is)."""
         if self.old_manifest.get(relpath) != digest:
             return False
-        old = os.path.join(self.destination, relpath)
         try:
-            status = os.lstat(old)
-            if stat.S_ISLNK(status.st_mode) or status.st_size != size:
-                return False
-            os.link(old, target)
+            status = os.lstat(os.path.join(self.destination, relpath))
         except OSError:
             return False
-        self.unchanged += 1
-        return True
+        return stat.S_ISREG(status.st_mode) and status.st_size == size
+
+    def _note(self, relpath: str, digest: str, size: int, unchanged: bool) -> None:
+        self.staged[relpath] = StagedFile(digest, size)
+        if unchanged:
+            self.unchanged += 1
+        else:
+            self.changed.add(relpath)
+            self.bytes_written += size
 
     def write_bytes(self, relpath: str, data: bytes) -> None:
         """Stage ``data`` as the file ``relpath`` of the new build."""
-        target = self._target(relpath)
+        if relpath in self.staged:
+            raise UnsafePathError(f"{relpath!r} was already written by this build")
         digest = digest_bytes(data)
-        if not self._reuse_old(relpath, digest, len(data), target):
-            with open(target, "wb") as handle:
+        unchanged = self._is_unchanged(relpath, digest, len(data))
+        if not unchanged:
+            with open(self._target(relpath), "wb") as handle:
                 handle.write(data)
-            self.bytes_written += len(data)
-        self.staged[relpath] = StagedFile(digest, len(data))
+        self._note(relpath, digest, len(data), unchanged)
 
     def reuse(self, relpath: str, digest: str, size: int) -> None:
-        """Stage the previous build's file ``relpath``, known to be unchanged, as it is."""
+        """Keep the previous build's file ``relpath``, known to be unchanged, as it is."""
+        self._note(relpath, digest, size, unchanged=True)
+
+    def copy_file(self, relpath: str, source: str) -> None:
+        """Stage a copy of the file ``source`` (the OS's fast copy path) as ``relpath``."""
+        digest = digest_file(source)
+        size = os.path.getsize(source)
+        unchanged = self._is_unchanged(relpath, digest, size)
+        if not unchanged:
+            shutil.copyfile(source, self._target(relpath))
+        self._note(relpath, digest, size, unchanged)
+
+    def stale_files(self) -> list[str]:
+        """The files of the previous build that this build no longer writes."""
+        return sorted(set(self.old_manifest) - set(self.staged))
+
+    # -- committing ----------------------------------------------------------------
+
+    def _manifest_bytes(self) -> bytes:
+        manifest = {
+            "freezer": MANIFEST_VERSION,
+            "files": {name: self.staged[name].digest for name in sorted(self.staged)},
+        }
+        return (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
+
+    def commit(self) -> None:
+        """Put the new build in place: swapped in whole, or only its changes, atomically."""
+        stale = self.stale_files()
+        changes = len(self.changed) + len(stale)
+        small = changes <= max(IN_PLACE_FILES, IN_PLACE_SHARE * len(self.staged))
+        (self.staging / MANIFEST_NAME).write_bytes(self._manifest_bytes())
+        if self.old_manifest and self.destination.is_dir() and small:
+            journal = {"replace": sorted(self.changed), "remove": stale}
+            tmp = self.staging / (JOURNAL_NAME + ".tmp")
+            tmp.write_text(json.dumps(journal), encoding="utf-8")
+            os.replace(tmp, self.staging / JOURNAL_NAME)  # from here on, the commit completes
+            self._apply_journal()
+        else:
+            self._swap()
+
+    def _apply_journal(self) -> None:
+        """Carry out the journal in the staging folder; safe to run again after a crash."""
+        journal = json.loads((self.staging / JOURNAL_NAME).read_text(encoding="utf-8"))
+        for relpath in journal["remove"]:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.destination / relpath)
+            self._prune_empty_folders(relpath)
+        for relpath in journal["replace"]:
+            target = self.destination / relpath
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(FileNotFoundError):  # moved already by an earlier run
+                os.replace(self.staging / relpath, target)
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(self.staging / MANIFEST_NAME, self.destination / MANIFEST_NAME)
+        shutil.rmtree(self.staging)
+
+    def _prune_empty_folders(self, relpath: str) -> None:
+        folder = (self.destination / relpath).parent
+        while folder != self.destination:
+            try:
+                folder.rmdir()  # only succeeds when empty: nothing of anyone's is lost
+            except OSError:
+                return
+            folder = folder.parent
+
+    def _swap(self) -> None:
+        for relpath in self.staged:
+            if relpath not in self.changed:
+                self._link_old(relpath)
+        self._carry_over_foreign_files()
+        if self.destination.exists():
+            os.rename(self.destination, self.previous)
+        os.rename(self.staging, self.destination)
+        shutil.rmtree(self.previous, ignore_errors=True)
+
+    def _link_old(self, relpath: str) -> None:
+        """Put the previous build's unchanged file into the staged tree (same inode, same mtime)."""
         target = self._target(relpath)
-        old = self.destination / relpath
+        old = os.path.join(self.destination, relpath)
         try:
             os.link(old, target)
         except OSError:
             shutil.copy2(old, target)
-        self.unchanged += 1
-        self.staged[relpath] = StagedFile(digest, size)
-
-    def copy_file(self, relpath: str, source: str) -> None:
-        """Stage a copy of the file ``source`` (the OS's fast copy path) as ``relpath``."""
-        target = self._target(relpath)
-        digest = digest_file(source)
-        size = os.path.getsize(source)
-        if not self._reuse_old(relpath, digest, size, target):
-            shutil.copyfile(source, target)
-            self.bytes_written += size
-        self.staged[relpath] = StagedFile(digest, size)
 
     def _carry_over_foreign_files(self) -> None:
         """Link every file of the destination that freezer did not write into the new build."""
@@ -218,26 +306,10 @@ class OutputTree:
                 except OSError:
                     shutil.copy2(source, target, follow_symlinks=False)
 
-    def commit(self) -> None:
-        """Write the manifest and swap the staged build into the destination atomically."""
-        self._carry_over_foreign_files()
-        manifest = {
-            "freezer": MANIFEST_VERSION,
-            "files": {name: self.staged[name].digest for name in sorted(self.staged)},
-        }
-        (self.staging / MANIFEST_NAME).write_text(
-            json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8"
-        )
-        if self.destination.exists():
-            os.rename(self.destination, self.previous)
-        os.rename(self.staging, self.destination)
-        shutil.rmtree(self.previous, ignore_errors=True)
-
     def discard(self) -> None:
-        """Throw the staged build away; the destination stays as it was."""
+        """Throw the staged build away (or finish a commit that had begun)."""
+        if (self.staging / JOURNAL_NAME).exists():
+            self._apply_journal()
+            return
         with contextlib.suppress(FileNotFoundError):
             shutil.rmtree(self.staging)
-
-    def stale_files(self) -> list[str]:
-        """The files of the previous build that this build no longer writes."""
-        return sorted(set(self.old_manifest) - set(self.staged))

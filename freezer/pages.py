@@ -13,9 +13,11 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
+import pickle
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ import yaml
 from markupsafe import Markup
 from werkzeug.exceptions import NotFound
 
+from .cache import atomic_write, prepare
 from .errors import FreezerError
 from .globals import _cv_request
 from .markup import MarkdownRenderer, MarkdownSettings
@@ -71,6 +74,9 @@ def _first_heading(body: str) -> str | None:
     return min(candidates, key=lambda m: m.start()).group(1).strip()
 
 
+_CACHE_VERSION = 1
+
+
 @dataclass(frozen=True)
 class _Stamp:
     mtime_ns: int
@@ -80,17 +86,33 @@ class _Stamp:
 class Page:
     """One markdown file: its slug, front matter, source and (lazily) HTML."""
 
-    def __init__(self, pages: Pages, path: Path, slug: str, text: str, stamp: _Stamp) -> None:
+    #: What is kept in the page cache, so an unchanged file need not be read or parsed.
+    _CACHED = ("slug", "meta", "title", "date", "tags", "draft", "digest", "meta_digest")
+
+    def __init__(self, pages: Pages, path: Path, stamp: _Stamp, fields: dict[str, Any]) -> None:
         self._pages = pages
         self.path = path
         self._stamp = stamp
-        #: Changes when the file's bytes change (body or front matter).
-        self.digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        self._body: str | None = fields.pop("body", None)
         self._html: Markup | None = None
         self._toc: Markup | None = None
-        front_matter, self.body = self._split(text)
+        self.slug: str = fields["slug"]
+        self.meta: dict[str, Any] = fields["meta"]
+        self.title: str = fields["title"]
+        self.date: dt.date | None = fields["date"]
+        self.tags: list[str] = fields["tags"]
+        self.draft: bool = fields["draft"]
+        #: Changes when the file's bytes change (body or front matter).
+        self.digest: str = fields["digest"]
         #: Changes when the front matter changes (what listings of pages show).
-        self.meta_digest = hashlib.sha256(front_matter.encode("utf-8", "surrogatepass")).hexdigest()
+        self.meta_digest: str = fields["meta_digest"]
+
+    @classmethod
+    def parse(cls, pages: Pages, path: Path, slug: str, text: str, stamp: _Stamp) -> Page:
+        """Read a page from the text of its file."""
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        front_matter, body = cls._split(text)
+        meta_digest = hashlib.sha256(front_matter.encode("utf-8", "surrogatepass")).hexdigest()
         try:
             meta = yaml.load(front_matter, Loader=_YAML_LOADER) if front_matter else {}
         except yaml.YAMLError as error:
@@ -104,9 +126,6 @@ class Page:
             raise ContentError(
                 f"{path}:2: front matter must be 'key: value' lines, not a {type(meta).__name__}"
             )
-        self.meta: dict[str, Any] = meta
-        self.slug = str(meta.get("slug", slug))
-        self.date = _parse_date(meta.get("date"), path, front_matter)
         tags = meta.get("tags", [])
         if isinstance(tags, str):
             tags = [t.strip() for t in tags.split(",") if t.strip()]
@@ -115,10 +134,31 @@ class Page:
                 f"{path}:{_line_of_key(front_matter, 'tags')}: tags must be a list like "
                 "[python, web] or a comma-separated string"
             )
-        self.tags: list[str] = [str(t) for t in tags]
-        self.draft = bool(meta.get("draft", False))
+        slug = str(meta.get("slug", slug))
         title = meta.get("title")
-        self.title = str(title) if title else (_first_heading(self.body) or self.slug)
+        fields = {
+            "slug": slug,
+            "meta": meta,
+            "title": str(title) if title else (_first_heading(body) or slug),
+            "date": _parse_date(meta.get("date"), path, front_matter),
+            "tags": [str(t) for t in tags],
+            "draft": bool(meta.get("draft", False)),
+            "digest": digest,
+            "meta_digest": meta_digest,
+            "body": body,
+        }
+        return cls(pages, path, stamp, fields)
+
+    def cached_fields(self) -> dict[str, Any]:
+        """The fields the page cache keeps."""
+        return {name: getattr(self, name) for name in self._CACHED}
+
+    @property
+    def body(self) -> str:
+        """The markdown source after the front matter (read on first use)."""
+        if self._body is None:
+            self._body = self._split(self.path.read_text(encoding="utf-8"))[1]
+        return self._body
 
     @staticmethod
     def _split(text: str) -> tuple[str, str]:
@@ -238,30 +278,78 @@ class Pages:
                 f"the content folder {self.folder} does not exist; create it or fix "
                 f"Pages(site, {os.path.relpath(self.folder, self.site.root_path)!r})"
             )
-        found = []
-        for root, dirs, files in os.walk(self.folder):
-            dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
-            for name in sorted(files):
-                if name.startswith(".") or not name.endswith(self.suffixes):
-                    continue
-                path = Path(root, name)
-                stat = path.stat()
-                rel = path.relative_to(self.folder).as_posix()
-                slug = rel[: -len(next(s for s in self.suffixes if rel.endswith(s)))]
-                found.append((path, slug, _Stamp(stat.st_mtime_ns, stat.st_size)))
+        found: list[tuple[Path, str, _Stamp]] = []
+        self._scan_folder(str(self.folder), "", found)
         return found
+
+    def _scan_folder(self, folder: str, prefix: str, found: list[tuple[Path, str, _Stamp]]) -> None:
+        # os.scandir gives each entry's type without a stat: this runs on every preview request.
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            if entry.is_dir():
+                if not name.startswith("_"):
+                    self._scan_folder(entry.path, f"{prefix}{name}/", found)
+                continue
+            suffix = next((s for s in self.suffixes if name.endswith(s)), None)
+            if suffix is None:
+                continue
+            status = entry.stat()
+            stamp = _Stamp(status.st_mtime_ns, status.st_size)
+            found.append((Path(entry.path), prefix + name[: -len(suffix)], stamp))
+
+    def _cache_file(self) -> Path | None:
+        cache = self.site.cache_folder
+        if cache is None:
+            return None
+        name = hashlib.sha256(str(self.folder.resolve()).encode()).hexdigest()[:16]
+        return Path(cache) / "pages" / f"{name}.pickle"
+
+    def _load_cache(self) -> dict[str, tuple[_Stamp, dict[str, Any]]]:
+        path = self._cache_file()
+        if path is None:
+            return {}
+        try:
+            with open(path, "rb") as handle:
+                cached = pickle.load(handle)
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError):
+            return {}
+        if not isinstance(cached, dict) or cached.get("version") != _CACHE_VERSION:
+            return {}
+        entries: dict[str, tuple[_Stamp, dict[str, Any]]] = cached["pages"]
+        return entries
+
+    def _save_cache(self, pages: Iterable[Page]) -> None:
+        path = self._cache_file()
+        if path is None:
+            return
+        entries = {str(p.path): (p._stamp, p.cached_fields()) for p in pages}
+        data = pickle.dumps({"version": _CACHE_VERSION, "pages": entries})
+        with contextlib.suppress(OSError):
+            prepare(path.parent.parent)
+            atomic_write(path, data)
 
     def _reload(self) -> None:
         pages: dict[str, Page] = {}
         by_path: dict[Path, Page] = {}
+        cached = self._load_cache() if not self._loaded_once else {}
+        parsed = False
         for path, slug, stamp in self._scan():
             page = self._by_path.get(path)
             if page is None or page._stamp != stamp:
-                try:
-                    text = path.read_text(encoding="utf-8")
-                except UnicodeDecodeError as error:
-                    raise ContentError(f"{path}: not UTF-8 text ({error})") from error
-                page = Page(self, path, slug, text, stamp)
+                hit = cached.get(str(path))
+                if hit is not None and hit[0] == stamp:
+                    page = Page(self, path, stamp, dict(hit[1]))
+                else:
+                    try:
+                        text = path.read_text(encoding="utf-8")
+                    except UnicodeDecodeError as error:
+                        raise ContentError(f"{path}: not UTF-8 text ({error})") from error
+                    page = Page.parse(self, path, slug, text, stamp)
+                    parsed = True
             other = pages.get(page.slug)
             if other is not None:
                 raise ContentError(
@@ -270,6 +358,8 @@ class Pages:
                 )
             pages[page.slug] = page
             by_path[path] = page
+        if parsed or len(by_path) != len(self._by_path):
+            self._save_cache(by_path.values())
         self._pages, self._by_path = pages, by_path
         self._loaded_once = True
 

@@ -227,3 +227,25 @@ def test_content_folder_is_a_refused_destination(posts, site, tmp_path):
 def test_missing_content_folder_is_named(site):
     with pytest.raises(ContentError, match=r"the content folder .*nope does not exist"):
         list(Pages(site, "nope"))
+
+
+def test_unchanged_files_are_not_read_again_by_a_new_process(posts, site, tmp_path, monkeypatch):
+    list(posts)  # reads every file and fills the page cache
+    again = Pages(site, "content/posts")  # as a new process would
+    read = []
+    real_read_text = type(tmp_path).read_text
+
+    def spying_read_text(path, *args, **kwargs):
+        read.append(path.name)
+        return real_read_text(path, *args, **kwargs)
+
+    monkeypatch.setattr(type(tmp_path), "read_text", spying_read_text)
+    assert [p.title for p in again] == [p.title for p in posts]
+    assert read == []
+    edited = tmp_path / "content/posts/hello.md"
+    real_write = edited.write_text
+    real_write(real_read_text(edited).replace("Hello, world", "Hello again"))
+    os.utime(edited, ns=(1, 1))
+    third = Pages(site, "content/posts")
+    assert third.get("hello").title == "Hello again"
+    assert read == ["hello.md"]

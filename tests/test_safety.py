@@ -235,3 +235,72 @@ def test_static_dotfiles_skipped_unless_allowed(tmp_path):
     assert sorted(files) == ["static/.nojekyll", "static/.well-known/security.txt", "static/ok.txt"]
     files = tree(Freezer(site, destination="b2", static_dotfiles=[".htaccess"]).build().destination)
     assert sorted(files) == ["static/.htaccess", "static/ok.txt"]
+
+
+def many_pages_site(tmp_path, pages):
+    site = Site("many", root_path=tmp_path)
+    site.add_url_rule(
+        "/<name>/", "page", lambda name: pages[name], values=lambda: [{"name": n} for n in pages]
+    )
+    return site
+
+
+def test_small_change_replaces_only_changed_files_in_place(tmp_path):
+    pages = {f"p{i}": f"page {i}" for i in range(30)}
+    pages["gone"] = "soon stale"
+    site = many_pages_site(tmp_path, pages)
+    dest = tmp_path / "build"
+    Freezer(site).build()
+    write(dest / "notes/mine.txt", "user file")
+    inode_before = (dest / "p1/index.html").stat().st_ino
+    folder_inode = dest.stat().st_ino
+    pages["p2"] = "page 2, edited"
+    del pages["gone"]
+    report = Freezer(site).build()
+    assert report.removed == ["gone/index.html"]
+    assert dest.stat().st_ino == folder_inode  # the folder itself was not swapped
+    assert (dest / "p1/index.html").stat().st_ino == inode_before  # untouched
+    assert (dest / "p2/index.html").read_text() == "page 2, edited"
+    assert not (dest / "gone").exists()  # its emptied folder is pruned too
+    assert (dest / "notes/mine.txt").read_text() == "user file"
+    assert not list(tmp_path.glob(".build.freezer-*"))
+
+
+def test_commit_interrupted_midway_is_finished_not_half_done(tmp_path, monkeypatch):
+    pages = {f"p{i}": f"page {i}" for i in range(10)}
+    site = many_pages_site(tmp_path, pages)
+    Freezer(site).build()
+    for name in ("p3", "p7"):
+        pages[name] = f"{name} edited"
+    real_replace = os.replace
+    calls = {"n": 0}
+
+    def failing_replace(src, dst):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the journal is in place; the first page moved; then a failure
+            raise OSError(5, "Input/output error")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr("freezer.output.os.replace", failing_replace)
+    with pytest.raises(OSError, match="Input/output error"):
+        Freezer(site).build()
+    files = tree(tmp_path / "build")
+    assert files["p3/index.html"] == b"p3 edited" and files["p7/index.html"] == b"p7 edited"
+    assert not list(tmp_path.glob(".build.freezer-*"))
+
+
+def test_commit_killed_midway_is_finished_by_the_next_run(tmp_path, monkeypatch):
+    from freezer.output import OutputTree
+
+    pages = {f"p{i}": f"page {i}" for i in range(10)}
+    site = many_pages_site(tmp_path, pages)
+    Freezer(site).build()
+    pages["p4"] = "p4 edited"
+    monkeypatch.setattr(OutputTree, "_apply_journal", lambda self: None)  # killed right here
+    monkeypatch.setattr(OutputTree, "discard", lambda self: None)
+    Freezer(site).build()
+    assert (tmp_path / ".build.freezer-tmp/.freezer-journal.json").is_file()
+    monkeypatch.undo()
+    OutputTree(tmp_path / "build")  # the next run starts by finishing the journal
+    assert tree(tmp_path / "build")["p4/index.html"] == b"p4 edited"
+    assert (tmp_path / ".build.freezer-tmp").exists()  # the new run's own, empty staging
