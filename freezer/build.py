@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -225,6 +226,8 @@ class _BuildRun:
         """Render every reachable URL (writing as results arrive when possible)."""
         building, self.site.building = self.site.building, True
         try:
+            for source in self.site.content_sources:
+                source.refresh()  # a previous build in this process may have read it
             for seed in self.freezer.seeds(self.renderer):
                 self.frontier.add(seed.path, seed.origin)
             if self.renderer.has_not_found_page():
@@ -262,6 +265,8 @@ class _BuildRun:
 
     def _on_result(self, result: Rendered) -> None:
         path = result.path
+        # Results from workers arrive as fresh strings; the same URLs recur on every page.
+        result.links = [sys.intern(link) for link in result.links]
         self.rendered[path] = result
         for link in result.links:
             self.frontier.add_link(link, path, built=False)

@@ -145,8 +145,9 @@ class Page:
             "draft": bool(meta.get("draft", False)),
             "digest": digest,
             "meta_digest": meta_digest,
-            "body": body,
         }
+        # The body is read again when it is rendered: a build renders it in a worker,
+        # and keeping 10,000 bodies in the parent costs more than reading them twice.
         return cls(pages, path, stamp, fields)
 
     def cached_fields(self) -> dict[str, Any]:
@@ -362,6 +363,10 @@ class Pages:
             self._save_cache(by_path.values())
         self._pages, self._by_path = pages, by_path
         self._loaded_once = True
+
+    def refresh(self) -> None:
+        """Read the folder again now; a build calls this when it starts."""
+        self._reload()
 
     def _fresh(self) -> dict[str, Page]:
         # A build reads the folder once; a preview re-reads it so edits show at once.

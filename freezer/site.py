@@ -57,6 +57,9 @@ class ContentSource(Protocol):
     def dependency_digests(self) -> dict[str, str]:
         """The current digest of every dependency key a render may have recorded."""
 
+    def refresh(self) -> None:
+        """Read the folder again now (a build calls this when it starts)."""
+
 
 @dataclass
 class RequestContext:

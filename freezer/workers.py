@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import queue
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 from .crawl import Rendered, Renderer
 
@@ -14,6 +14,9 @@ SMALL_BUILD = 32
 
 #: Paths sent to a worker at once: small, so links found early feed the frontier early.
 BATCH_SIZE = 8
+
+#: Batches a worker renders before it is replaced by a fresh one.
+BATCHES_PER_WORKER = 50
 
 # Set in the parent just before the pool forks; each worker inherits it (and
 # the site it holds, with its content already read) instead of unpickling it.
@@ -65,24 +68,35 @@ def render_all(
     # Objects that exist now are shared with the workers; keeping the collector
     # off them stops it writing to those pages, which would copy them per worker.
     gc.freeze()
+    done: queue.SimpleQueue[list[Rendered] | BaseException] = queue.SimpleQueue()
+    # Workers are replaced after a while: memory a worker gathers (caches, or
+    # leaks in a C extension such as cmarkgfm's) goes back with it.
+    pool = multiprocessing.get_context("fork").Pool(jobs, maxtasksperchild=BATCHES_PER_WORKER)
     try:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            in_flight: set[Future[list[Rendered]]] = set()
-            while True:
-                while len(in_flight) < jobs * 3:
-                    batch: list[tuple[str, bool]] = []
-                    while len(batch) < BATCH_SIZE and (path := next_path()) is not None:
-                        batch.append((path, path == error_page))
-                    if not batch:
-                        break
-                    in_flight.add(pool.submit(_render_batch, batch))
-                if not in_flight:
+        in_flight = 0
+        while True:
+            while in_flight < jobs * 3:
+                batch: list[tuple[str, bool]] = []
+                while len(batch) < BATCH_SIZE and (path := next_path()) is not None:
+                    batch.append((path, path == error_page))
+                if not batch:
                     break
-                done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-                for future in done:
-                    for result in future.result():
-                        on_result(result)
+                pool.apply_async(
+                    _render_batch, (batch,), callback=done.put, error_callback=done.put
+                )
+                in_flight += 1
+            if in_flight == 0:
+                break
+            outcome = done.get()
+            in_flight -= 1
+            if isinstance(outcome, BaseException):
+                raise outcome
+            for result in outcome:
+                on_result(result)
+        pool.close()
     finally:
+        pool.terminate()
+        pool.join()
         _worker_renderer = None
         gc.unfreeze()
     return jobs

@@ -227,3 +227,18 @@ def test_frozen_flask_freeze_py_generators_are_used(runner, project):
     assert result.exit_code == 0, result.output
     assert (project / "build/posts/from-freeze-py/index.html").read_text() == "from-freeze-py"
     assert (project / "build/posts/as-url/index.html").is_file()
+
+
+def test_progress_bar_draws_on_a_terminal_after_a_second(monkeypatch, capsys):
+    from freezer.cli import Progress
+
+    progress = Progress()
+    progress.enabled = True  # as on a terminal
+    progress(1, 10)
+    assert capsys.readouterr().err == ""  # nothing during the first second
+    progress.started -= 2
+    progress(5, 10)
+    progress.clear()
+    err = capsys.readouterr().err
+    assert "[###############---------------] 5/10 URLs" in err
+    assert err.endswith("\r")

@@ -249,3 +249,19 @@ def test_unchanged_files_are_not_read_again_by_a_new_process(posts, site, tmp_pa
     third = Pages(site, "content/posts")
     assert third.get("hello").title == "Hello again"
     assert read == ["hello.md"]
+
+
+def test_a_second_build_in_the_same_process_sees_edited_pages(posts, site, tmp_path):
+    site.add_url_rule(
+        "/posts/<path:slug>/",
+        "post",
+        lambda slug: str(posts.get_or_404(slug).html),
+        values=posts.values("slug"),
+    )
+    freezer = Freezer(site, incremental=True)  # as freezer serve --built rebuilds
+    freezer.build()
+    page = tmp_path / "content/posts/hello.md"
+    page.write_text(page.read_text().replace("Some **bold** text.", "Rewritten text."))
+    os.utime(page, ns=(1, 1))
+    freezer.build()
+    assert "Rewritten text." in (tmp_path / "build/posts/hello/index.html").read_text()
