@@ -15,7 +15,10 @@ _HTML_SCAN = re.compile(
     r"<!--.*?-->"
     r"|<script\b[^>]*>.*?</script\s*>"
     r"|<style\b[^>]*>(?P<css>.*?)</style\s*>"
-    r"|<(?P<tag>[a-zA-Z][a-zA-Z0-9-]*)(?P<attrs>\s[^>]*)?>",
+    # Only tags with an attribute that can hold a URL are parsed further; the
+    # rest (most of a page: p, li, code spans) are skipped inside the regex engine.
+    r"|<(?P<tag>[a-zA-Z][a-zA-Z0-9-]*)(?P<attrs>\s[^>]*?(?<![\w-])"
+    r"(?:href|src|poster|data|background|cite|srcset|imagesrcset|style|content)\s*=[^>]*)>",
     re.S | re.I,
 )
 _ATTR = re.compile(

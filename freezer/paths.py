@@ -96,6 +96,14 @@ class SiteLocation:
             path = link.split("#", 1)[0].split("?", 1)[0]
             if _DOT_SEGMENT.search(path):
                 path = urlsplit(urljoin(page_url, link)).path
+        elif ":" not in link.split("/", 1)[0] and not link.startswith("//"):
+            # A relative link (../other/): join it with the page's path directly.
+            origin = f"{self.scheme}://{self.host}"
+            if not page_url.startswith(origin):
+                return None, False
+            page_path = page_url[len(origin) :].split("?", 1)[0].split("#", 1)[0]
+            relative = link.split("#", 1)[0].split("?", 1)[0]
+            path = _join_path(page_path, relative) if relative else page_path  # "?q" is the page
         else:
             if link.startswith(("http://", "https://")):
                 host = link.split("/", 3)[2]
@@ -112,6 +120,21 @@ class SiteLocation:
                 return None, True
             path = path[len(self.base_path) :]
         return normalize_path(path), False
+
+
+def _join_path(page_path: str, relative: str) -> str:
+    """Resolve a relative URL path against a page's path (RFC 3986 dot segments)."""
+    segments = (page_path[: page_path.rfind("/") + 1] + relative).split("/")
+    kept: list[str] = []
+    for segment in segments[1:]:
+        if segment == "..":
+            if kept:
+                kept.pop()
+        elif segment != ".":
+            kept.append(segment)
+    if segments[-1] in (".", ".."):
+        kept.append("")
+    return "/" + "/".join(kept)
 
 
 def _check_segment(url: str, segment: str) -> None:
