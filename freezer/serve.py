@@ -212,7 +212,7 @@ class Preview(Server):  # type: ignore[misc]
         self.on_change: Callable[[set[str]], str | None] = lambda paths: "*"
         self._watched: set[str] = set()
         self._pending: set[str] = set()
-        self._last_change = 0.0
+        self._settling = False
         self._poller: PeriodicCallback | None = None
 
     def get_web_handlers(self, script: bytes) -> list[Any]:
@@ -240,17 +240,26 @@ class Preview(Server):  # type: ignore[misc]
     def _poll(self) -> None:
         started = time.monotonic()
         changed = self._changed_paths()
-        now = time.monotonic()
+        self._adapt_interval(time.monotonic() - started)  # the scan only, not what follows
         if changed:
             self._pending |= changed
-            self._last_change = now
-        elif self._pending and now - self._last_change >= QUIET_SECONDS:
-            paths, self._pending = self._pending, set()
-            logger.info("Changed: %s", ", ".join(sorted(os.path.relpath(p) for p in paths)))
-            reload_path = self.on_change(paths)
-            if reload_path is not None:
-                LiveReloadHandler.reload_waiters(reload_path)
-        self._adapt_interval(time.monotonic() - started)
+            if not self._settling:
+                self._settling = True
+                IOLoop.current().call_later(QUIET_SECONDS, self._settle)
+
+    def _settle(self) -> None:
+        """Act on the pending changes once no new change arrived for QUIET_SECONDS."""
+        changed = self._changed_paths()
+        if changed:
+            self._pending |= changed
+            IOLoop.current().call_later(QUIET_SECONDS, self._settle)
+            return
+        self._settling = False
+        paths, self._pending = self._pending, set()
+        logger.info("Changed: %s", ", ".join(sorted(os.path.relpath(p) for p in paths)))
+        reload_path = self.on_change(paths)
+        if reload_path is not None:
+            LiveReloadHandler.reload_waiters(reload_path)
 
     def _adapt_interval(self, scan_seconds: float) -> None:
         # Scanning a large tree costs CPU: keep scans under a fifth of the time.
