@@ -174,25 +174,27 @@ class Page:
         converted = self._pages.renderer().convert(self.body)
         self._html, self._toc = Markup(converted.html), Markup(converted.toc)
 
-    @property
-    def html(self) -> Markup:
-        """The body rendered to HTML (converted once, again only when the file changes)."""
+    def _rendered(self) -> Page:
+        """This page as its file is now, converted (once per change of the file)."""
         current = self._pages._current(self)
         self._pages._depends_on(f"page:{current.path}")
         if current._html is None:
             current._convert()
-        assert current._html is not None
-        return current._html
+        return current
+
+    @property
+    def html(self) -> Markup:
+        """The body rendered to HTML (converted once, again only when the file changes)."""
+        html = self._rendered()._html
+        assert html is not None
+        return html
 
     @property
     def toc(self) -> Markup:
         """The table of contents of the body's headings, as an HTML list."""
-        current = self._pages._current(self)
-        self._pages._depends_on(f"page:{current.path}")
-        if current._toc is None:
-            current._convert()
-        assert current._toc is not None
-        return current._toc
+        toc = self._rendered()._toc
+        assert toc is not None
+        return toc
 
     def __getitem__(self, key: str) -> Any:
         return self.meta[key]

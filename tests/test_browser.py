@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from .conftest import http_get
+from .conftest import CHROMIUM, CHROMIUM_ARGS, http_get
 from .test_serve import APP, project, start_server  # noqa: F401  (project is a fixture)
 
 sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"
-)
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 # livereload.js has finished its handshake with the server: edits from now on reach this page.
 CONNECTED = "() => !!(window.LiveReload && window.LiveReload.connector && window.LiveReload.connector.protocol)"
 
@@ -33,7 +20,7 @@ def wait_for_text(page, text: str) -> None:
 def test_open_page_follows_edits_without_the_test_reloading(spawn, project):  # noqa: F811
     url, _ = start_server(spawn, project)
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
             page.goto(url)

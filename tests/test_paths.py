@@ -16,9 +16,27 @@ PAGES = [
     "https://u.github.io/repo/x",
 ]
 LINKS = [
-    "../b/", "b", "./", ".", "..", "../../..", "../../../../x", "c/../d", "?q=1", "x/./y",
-    "../b/#f", "sub/", "%C3%BC/", "a%2Fb", "/repo/a/../c/", "/elsewhere/", "//u.github.io/repo/z",
-    "https://u.github.io/repo/y/", "https://other.org/repo/", "mailto:a@b", "#top",
+    "../b/",
+    "b",
+    "./",
+    ".",
+    "..",
+    "../../..",
+    "../../../../x",
+    "c/../d",
+    "?q=1",
+    "x/./y",
+    "../b/#f",
+    "sub/",
+    "%C3%BC/",
+    "a%2Fb",
+    "/repo/a/../c/",
+    "/elsewhere/",
+    "//u.github.io/repo/z",
+    "https://u.github.io/repo/y/",
+    "https://other.org/repo/",
+    "mailto:a@b",
+    "#top",
 ]
 
 
@@ -26,7 +44,11 @@ LINKS = [
 def test_resolve_agrees_with_urljoin(page, link):
     location = SiteLocation.from_base_url("https://u.github.io/repo/")
     target = urlsplit(urljoin(page, link))
-    if link.startswith("#") or target.scheme not in ("http", "https") or target.netloc != "u.github.io":
+    if (
+        link.startswith("#")
+        or target.scheme not in ("http", "https")
+        or target.netloc != "u.github.io"
+    ):
         expected = (None, False)
     elif target.path == "/repo" or target.path.startswith("/repo/"):
         expected = (normalize_path(target.path[len("/repo") :] or "/"), False)

@@ -27,7 +27,7 @@ from freezer import BuildReport, Freezer
 from freezer.loading import load_site
 
 from .builtsite import broken_links, served_file
-from .conftest import PYTHON, free_port, http_get, wait_for
+from .conftest import CHROMIUM, CHROMIUM_ARGS, PYTHON, free_port, http_get, wait_for
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "site_example"
 BASE_URL = "https://example.github.io/"
@@ -288,16 +288,6 @@ def test_feed_is_valid_atom(built: tuple[BuildReport, Path]) -> None:
 
 
 # -- 4. in a real browser ------------------------------------------------------------------
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def png_pixels(data: bytes) -> Counter[bytes]:
