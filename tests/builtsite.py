@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+_TAG = re.compile(r"<[a-zA-Z][^>]*>")
 _ATTR_LINK = re.compile(r"""\s(?:href|src)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
 _CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)""")
 _SCRIPT = re.compile(r"<script\b.*?</script\s*>|<!--.*?-->", re.S | re.I)
@@ -42,7 +43,9 @@ def broken_links(root: Path, site_url: str = "http://localhost/") -> list[str]:
         relative = file.relative_to(root).as_posix()
         page_url = urljoin(site_url, relative)
         if file.suffix == ".html":
-            links = [html.unescape(a or b) for a, b in _ATTR_LINK.findall(_SCRIPT.sub("", text))]
+            # Only inside tags: text (a highlighted code sample) may read like an attribute.
+            tags = " ".join(_TAG.findall(_SCRIPT.sub("", text)))
+            links = [html.unescape(a or b) for a, b in _ATTR_LINK.findall(tags)]
             links += _CSS_URL.findall(text)
         else:
             links = _CSS_URL.findall(text)
