@@ -2,7 +2,7 @@
 
 Usage: python bench/floor.py CORPUS OUT [--jobs N] [--prebaked FILE]
 
-Renders the same pages as bench/site (one per post, the index, one per tag)
+Renders the same pages as bench/blog (one per post, the index, one per tag)
 with the same templates and the same markdown extensions as freezer, writing
 plain files. With --prebaked, markdown comes already converted (a pickle made
 by --bake), so only jinja2 rendering and writing are timed.
@@ -20,7 +20,7 @@ import jinja2
 import markdown
 import yaml
 
-TEMPLATES = Path(__file__).parent / "site" / "templates"
+TEMPLATES = Path(__file__).parent / "blog" / "templates"
 EXTENSIONS = ["tables", "fenced_code", "footnotes", "attr_list", "toc", "sane_lists", "codehilite"]
 CONFIGS = {"toc": {"permalink": "#"}, "codehilite": {"guess_lang": False, "css_class": "highlight"}}
 FRONT = re.compile(r"\A---\n(.*?\n)---\n", re.S)

@@ -4,7 +4,7 @@ Usage: python bench/reload_latency.py [--runs 10]
        python bench/reload_latency.py --built CORPUS [--runs 10]
 
 The first form starts `freezer serve` (live mode) on a small generated site and
-edits its template. The second starts `freezer serve --built` on bench/site
+edits its template. The second starts `freezer serve --built` on bench/blog
 over CORPUS (a folder made by make_corpus.py) and edits one post. Each run
 writes a new marker and measures until the page's text, in headless Chromium
 (/usr/bin/chromium, driven by Playwright), contains it. Prints each time and
@@ -103,7 +103,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         if options.built:
-            site = Path(__file__).resolve().parent / "site"
+            site = Path(__file__).resolve().parent / "blog"
             command += ["--built", "--app", str(site / "app.py")]
             env["FREEZER_BENCH_CORPUS"] = str(options.built.resolve())
             edited = options.built / "posts" / "post-00001.md"

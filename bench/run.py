@@ -4,7 +4,7 @@ Usage: python bench/run.py N [--jobs 2] [--repeat 1] [--work DIR]
 
 Writes N posts with ../shared/bench/make_corpus.py, then times whole
 processes: the floor (1 process, --jobs processes, and jinja-only with
-markdown pre-converted), and freezer building bench/site cold, warm (nothing
+markdown pre-converted), and freezer building bench/blog cold, warm (nothing
 changed) and after one post was edited. Prints wall seconds (median of
 --repeat), pages/s, the peak RSS of the whole process tree, and each time as
 a ratio of the floor with --jobs processes.
@@ -146,7 +146,7 @@ def main() -> None:
     )
 
     dest = work / "build"
-    cache = HERE / "site" / ".freezer-cache"
+    cache = HERE / "blog" / ".freezer-cache"
     env = {**os.environ, "FREEZER_BENCH_CORPUS": str(corpus)}
     build = [
         py,
@@ -154,7 +154,7 @@ def main() -> None:
         "freezer.cli",
         "build",
         "--app",
-        str(HERE / "site" / "app.py"),
+        str(HERE / "blog" / "app.py"),
         "--dest",
         str(dest),
         "--jobs",
