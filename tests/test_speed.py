@@ -1,0 +1,156 @@
+"""Speed features change nothing but speed: output is the same with any --jobs, and cold,
+warm and incremental builds give the same bytes; caches notice every change."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from freezer import BuildError, Freezer, Site, render_template
+from freezer.markup import MarkdownRenderer, MarkdownSettings
+from freezer.pages import Pages
+from freezer.workers import SMALL_BUILD, can_fork
+
+from .conftest import write
+from .test_build import tree
+
+POSTS = 3 * SMALL_BUILD  # enough pages for worker processes to start
+
+
+@pytest.fixture
+def blog(tmp_path):
+    """A small copy of the benchmark site: posts, an index of all posts, tag pages."""
+    for i in range(POSTS):
+        write(
+            tmp_path / f"content/post-{i:03d}.md",
+            f"---\ntitle: Post {i}\ndate: 2024-01-{1 + i % 28:02d}\ntags: [t{i % 5}, all]\n---\n"
+            f"# Post {i}\n\nText with a [link](../post-{(i + 1) % POSTS:03d}/) and `code`.\n\n"
+            "```python\nprint('hi')\n```\n",
+        )
+    write(
+        tmp_path / "templates/post.html",
+        "<h1>{{ post.title }}</h1>{{ post.html }}"
+        "{% for t in post.tags %}<a href=\"{{ url_for('tag', tag=t) }}\">{{ t }}</a>{% endfor %}",
+    )
+    write(
+        tmp_path / "templates/list.html",
+        "{% for p in posts %}"
+        "<a href=\"{{ url_for('post', slug=p.slug) }}\">{{ p.title }}</a>{% endfor %}",
+    )
+    write(tmp_path / "static/site.css", "body { margin: 0 }")
+    site = Site("blog", root_path=tmp_path)
+    posts = Pages(site, "content")
+
+    @site.route("/")
+    def index():
+        return render_template("list.html", posts=posts)
+
+    @site.route("/posts/<slug>/", values=posts.values("slug"))
+    def post(slug):
+        return render_template("post.html", post=posts.get_or_404(slug))
+
+    @site.route("/tags/<tag>/", values=posts.values("tag", "tags"))
+    def tag(tag):
+        return render_template("list.html", posts=posts.by_tag(tag))
+
+    return site
+
+
+def manifest(folder):
+    return (folder / ".freezer-manifest.json").read_bytes()
+
+
+@pytest.mark.skipif(not can_fork(), reason="worker processes need fork")
+def test_output_is_byte_identical_with_one_or_two_jobs(blog, tmp_path):
+    one = Freezer(blog, destination=tmp_path / "one", jobs=1).build()
+    two = Freezer(blog, destination=tmp_path / "two", jobs=2).build()
+    assert (one.jobs, two.jobs) == (1, 2)
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")
+    assert manifest(tmp_path / "one") == manifest(tmp_path / "two")
+    assert len(one.pages) == POSTS + 1 + 6
+
+
+def test_cold_warm_and_incremental_builds_give_the_same_bytes(blog, tmp_path):
+    cold_dest, again_dest = tmp_path / "cold", tmp_path / "again"
+    Freezer(blog, destination=cold_dest, jobs=2).build()
+    freezer = Freezer(blog, destination=again_dest, jobs=2, incremental=True)
+    first = freezer.build()
+    warm = freezer.build()
+    assert (first.reused, warm.reused) == (0, len(warm.pages))
+    assert tree(again_dest) == tree(cold_dest)
+
+    post = tmp_path / "content/post-007.md"
+    original = post.read_text()
+    post.write_text(original.replace("Text with", "Changed text with"))
+    os.utime(post, ns=(1, 1))
+    edited = freezer.build()
+    assert edited.reused == len(edited.pages) - 1  # only that post was rendered again
+    assert b"Changed text with" in (again_dest / "posts/post-007/index.html").read_bytes()
+    shutil.rmtree(cold_dest)
+    Freezer(blog, destination=cold_dest).build()
+    assert tree(again_dest) == tree(cold_dest)  # the same as a cold build of the edited site
+
+    post.write_text(original.replace("title: Post 7", "title: Post seven"))
+    os.utime(post, ns=(2, 2))
+    retitled = freezer.build()
+    assert b">Post seven<" in (again_dest / "index.html").read_bytes()  # listings follow titles
+    assert b">Post seven<" in (again_dest / "tags/all/index.html").read_bytes()
+    assert retitled.reused < len(retitled.pages) - 3
+
+
+def test_a_template_change_renders_every_page_again(blog, tmp_path):
+    freezer = Freezer(blog, incremental=True)
+    freezer.build()
+    write(tmp_path / "templates/post.html", "<h2>{{ post.title }}</h2>{{ post.html }}")
+    report = freezer.build()
+    assert report.reused == 0
+    assert (tmp_path / "build/posts/post-001/index.html").read_text().startswith("<h2>Post 1</h2>")
+
+
+def test_a_new_post_is_built_and_a_removed_one_is_removed(blog, tmp_path):
+    freezer = Freezer(blog, incremental=True)
+    freezer.build()
+    write(tmp_path / "content/brand-new.md", "---\ntitle: Brand new\ntags: [fresh]\n---\nHi.\n")
+    last = tmp_path / f"content/post-{POSTS - 1:03d}.md"
+    last.write_text(last.read_text().replace(" a [link](../post-000/)", ""))
+    (tmp_path / "content/post-000.md").unlink()
+    report = freezer.build()
+    assert (tmp_path / "build/posts/brand-new/index.html").is_file()
+    assert (tmp_path / "build/tags/fresh/index.html").is_file()
+    assert "posts/post-000/index.html" in report.removed
+    assert b"Brand new" in (tmp_path / "build/index.html").read_bytes()
+
+
+def test_links_on_reused_pages_are_still_checked(blog, tmp_path):
+    freezer = Freezer(blog, incremental=True)
+    freezer.build()
+    before = tree(tmp_path / "build")
+    (tmp_path / "content/post-000.md").unlink()  # post-095 links to it and is not re-rendered
+    with pytest.raises(BuildError, match=r"/posts/post-000/ .* \(linked from /posts/post-095/\)"):
+        freezer.build()
+    assert tree(tmp_path / "build") == before
+
+
+def test_markdown_cache_is_keyed_by_text_and_settings(tmp_path):
+    calls = []
+
+    class Counting(MarkdownRenderer):
+        def _convert(self, text):
+            calls.append(text)
+            return super()._convert(text)
+
+    plain = MarkdownSettings.default()
+    Counting(plain, tmp_path).convert("# One")
+    Counting(plain, tmp_path).convert("# One")  # another process: read from disk
+    assert calls == ["# One"]
+    Counting(plain, tmp_path).convert("# Two")
+    Counting(MarkdownSettings.default(["smarty"]), tmp_path).convert("# One")
+    assert calls == ["# One", "# Two", "# One"]
+    assert (tmp_path / ".gitignore").read_text().endswith("*\n")
+
+
+def test_markdown_cache_is_not_used_with_extensions_of_unknown_purity(tmp_path):
+    renderer = MarkdownRenderer(MarkdownSettings.default(["tests.no_such_extension"]), tmp_path)
+    assert renderer.cache is None
