@@ -98,7 +98,7 @@ def record_path(site: Site, config: BuildConfig) -> Path | None:
     if site.cache_folder is None:
         return None
     name = hashlib.sha256(str(config.destination.resolve()).encode()).hexdigest()[:16]
-    return Path(site.cache_folder) / "builds" / f"{name}.json"
+    return Path(site.cache_folder) / "builds" / f"{name}.pickle"
 
 
 def save(path: Path | None, fingerprint: str, entries: dict[str, dict[str, Any]]) -> None:

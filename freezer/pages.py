@@ -75,6 +75,8 @@ def _first_heading(body: str) -> str | None:
 
 
 _CACHE_VERSION = 1
+#: Up to this many re-parsed files (or 1% of the folder) do not rewrite the page cache.
+_CACHE_SLACK = 20
 
 
 @dataclass(frozen=True)
@@ -338,8 +340,9 @@ class Pages:
     def _reload(self) -> None:
         pages: dict[str, Page] = {}
         by_path: dict[Path, Page] = {}
-        cached = self._load_cache() if not self._loaded_once else {}
-        parsed = False
+        first = not self._loaded_once
+        cached = self._load_cache() if first else {}
+        parsed = 0
         for path, slug, stamp in self._scan():
             page = self._by_path.get(path)
             if page is None or page._stamp != stamp:
@@ -352,7 +355,7 @@ class Pages:
                     except UnicodeDecodeError as error:
                         raise ContentError(f"{path}: not UTF-8 text ({error})") from error
                     page = Page.parse(self, path, slug, text, stamp)
-                    parsed = True
+                    parsed += 1
             other = pages.get(page.slug)
             if other is not None:
                 raise ContentError(
@@ -361,7 +364,9 @@ class Pages:
                 )
             pages[page.slug] = page
             by_path[path] = page
-        if parsed or len(by_path) != len(self._by_path):
+        # Rewriting the whole cache for a handful of edited files costs more than
+        # parsing those few again next time.
+        if parsed > max(_CACHE_SLACK, len(by_path) // 100) or (first and not cached and parsed):
             self._save_cache(by_path.values())
         self._pages, self._by_path = pages, by_path
         self._loaded_once = True
