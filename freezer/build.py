@@ -13,7 +13,7 @@ from typing import Any
 from . import incremental
 from .config import DEFAULT_STATIC_DOTFILES, BuildConfig
 from .crawl import NOT_FOUND_PATH, Frontier, Generator, Rendered, Renderer, Seed
-from .errors import BuildError, FreezerError
+from .errors import BuildError, UnsafePathError
 from .incremental import PreviousBuild
 from .links import link_spans, rewrite_links
 from .output import OutputTree, check_destination
@@ -287,8 +287,8 @@ class _BuildRun:
         path = result.path
         try:
             name = file_for(path, "text/html" if result.kind == "redirect" else result.mimetype)
-        except FreezerError as error:
-            self.clashes.append(str(error).split("\n  - ", 1)[-1])
+        except UnsafePathError as error:
+            self.clashes.extend(error.problems)
             return
         clash = self._clash(name, path)
         if clash is not None:

@@ -54,11 +54,6 @@ def _fail(error: FreezerError) -> None:
     sys.exit(error.exit_code)
 
 
-def _load(app_spec: str | None) -> tuple[Site, ProjectSettings]:
-    site, project, _ = _load_app(app_spec)
-    return site, project
-
-
 def _load_app(app_spec: str | None) -> tuple[Site, ProjectSettings, ModuleType]:
     """Load the site (from --app, [tool.freezer] app, or ./app.py) and its project settings."""
     cwd = Path.cwd()
@@ -290,20 +285,22 @@ def publish(app_spec: str | None, **flags: Any) -> None:
             push=not flags["no_push"],
             force=flags["force"],
         )
-        publisher.check()
-        warnings: list[str] = []
-        if not flags["no_build"]:
-            report = freezer.build()
-            warnings.extend(report.warnings)
-            click.echo(report.summary())
-        remote_url = publisher.remote_url()
-        if remote_url is not None:
-            mismatch = pages.base_url_warning(remote_url, freezer.config.base_url, cname)
-            if mismatch:
-                warnings.append(mismatch)
-        for warning in warnings:
-            click.echo(f"warning: {warning}", err=True)
-        result = publisher.publish(warnings)
+
+        def build_site() -> None:
+            warnings: list[str] = []
+            if not flags["no_build"]:
+                report = freezer.build()
+                warnings.extend(report.warnings)
+                click.echo(report.summary())
+            remote_url = publisher.remote_url()
+            if remote_url is not None:
+                mismatch = pages.base_url_warning(remote_url, freezer.config.base_url, cname)
+                if mismatch:
+                    warnings.append(mismatch)
+            for warning in warnings:
+                click.echo(f"warning: {warning}", err=True)
+
+        result = publisher.publish(build=build_site)
     except FreezerError as error:
         _fail(error)
     click.echo(result.summary())

@@ -183,6 +183,8 @@ class OutputTree:
         return stat.S_ISREG(status.st_mode) and status.st_size == size
 
     def _note(self, relpath: str, digest: str, size: int, unchanged: bool) -> None:
+        if relpath in self.staged:
+            raise UnsafePathError(f"{relpath!r} was already written by this build")
         self.staged[relpath] = StagedFile(digest, size)
         if unchanged:
             self.unchanged += 1
@@ -192,8 +194,6 @@ class OutputTree:
 
     def write_bytes(self, relpath: str, data: bytes) -> None:
         """Stage ``data`` as the file ``relpath`` of the new build."""
-        if relpath in self.staged:
-            raise UnsafePathError(f"{relpath!r} was already written by this build")
         digest = digest_bytes(data)
         unchanged = self._is_unchanged(relpath, digest, len(data))
         if not unchanged:

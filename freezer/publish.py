@@ -10,8 +10,8 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import FreezerError, UsageError
@@ -30,7 +30,6 @@ class PublishResult:
     branch: str
     commit: str | None  # None when the branch already held this build
     pushed: bool
-    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line saying what happened."""
@@ -235,14 +234,19 @@ class Publisher:
         head = self.git.run("rev-parse", "--short", "HEAD", check=False).stdout.strip()
         return f"Publish {head}" if head else "Publish"
 
-    def publish(self, warnings: Sequence[str] = ()) -> PublishResult:
-        """Commit the folder on the branch (unless unchanged) and push it."""
+    def publish(self, build: Callable[[], object] | None = None) -> PublishResult:
+        """Check the branch, run ``build`` (if given), commit the folder and push it.
+
+        The refusals come before the build, so a long build is not wasted.
+        """
+        self.check()
+        if build is not None:
+            build()
         if not (self.folder / MANIFEST_NAME).is_file():
             raise UsageError(
                 f"{self.folder} is not a freezer build (no {MANIFEST_NAME}); run freezer build "
                 "first, or publish without --no-build"
             )
-        self.check()
         parent = self._parent()
         tree = self._tree(parent)
         commit = None
@@ -263,7 +267,7 @@ class Publisher:
                 self.git.run("update-ref", "-m", reason, f"refs/heads/{self.branch}", tip, old)
         if self.push:
             self._push()
-        return PublishResult(self.branch, commit, self.push, list(warnings))
+        return PublishResult(self.branch, commit, self.push)
 
     def _push(self) -> None:
         args = [

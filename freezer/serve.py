@@ -103,23 +103,24 @@ class SiteHolder:
         site.debug = self.debug
         return site
 
-    def code_files(self) -> list[str]:
-        """The site's own Python files that are imported now (not installed packages)."""
+    def _own_modules(self) -> dict[str, str]:
+        """The site's own imported modules (not installed packages): name -> file."""
         root = os.path.abspath(self.site.root_path) + os.sep
-        files = []
-        for module in list(sys.modules.values()):
-            filename = getattr(module, "__file__", None)
-            if filename and filename.endswith(".py") and _is_own_code(filename, root):
-                files.append(os.path.abspath(filename))
-        return sorted(set(files))
-
-    def reload(self) -> bool:
-        """Re-import the site's code; on failure keep the old site and remember the error."""
-        root = os.path.abspath(self.site.root_path) + os.sep
+        own = {}
         for name, module in list(sys.modules.items()):
             filename = getattr(module, "__file__", None)
             if filename and _is_own_code(filename, root):
-                del sys.modules[name]
+                own[name] = os.path.abspath(filename)
+        return own
+
+    def code_files(self) -> list[str]:
+        """The site's own Python files that are imported now."""
+        return sorted({f for f in self._own_modules().values() if f.endswith(".py")})
+
+    def reload(self) -> bool:
+        """Re-import the site's code; on failure keep the old site and remember the error."""
+        for name in self._own_modules():
+            del sys.modules[name]
         try:
             self.site = self._load()
         except FreezerError as error:
