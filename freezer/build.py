@@ -453,12 +453,8 @@ class _BuildRun:
             name = self.files.get(target)
             if name is None:
                 return None
-            suffix = ""
-            for mark in ("#", "?"):
-                if mark in url:
-                    suffix = url[url.index(mark) :]
-                    break
-            return relative_link(this_file, name) + suffix
+            cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
+            return relative_link(this_file, name) + url[cut:]  # the query and fragment stay
 
         return replace_link
 

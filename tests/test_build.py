@@ -492,3 +492,10 @@ def test_relative_urls_keep_absolute_urls_absolute(site):
 def test_request_endpoint_as_in_flask(site, client):
     site.add_url_rule("/here/", "here", lambda: request.endpoint)
     assert client.get("/here/").data == b"here"
+
+
+def test_relative_urls_keep_query_and_fragment(site):
+    site.add_url_rule("/", "index", lambda: '<a href="/list/?page=2#top">next</a>')
+    site.add_url_rule("/list/", "listing", lambda: "list")
+    files, _ = build(site, relative_urls=True)
+    assert files["index.html"] == b'<a href="list/index.html?page=2#top">next</a>'
