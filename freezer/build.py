@@ -16,8 +16,10 @@ from .crawl import NOT_FOUND_PATH, Frontier, Generator, Rendered, Renderer, Seed
 from .errors import BuildError, UnsafePathError
 from .incremental import PreviousBuild
 from .links import link_spans, rewrite_links
+from .memory import long_lived, settle
 from .output import OutputTree, check_destination
 from .paths import file_for, relative_link, served_type, types_match
+from .recorder import recording_dependencies
 from .site import Site
 from .workers import render_all
 
@@ -153,6 +155,10 @@ class Freezer:
 
     def seeds(self, renderer: Renderer) -> list[Seed]:
         """Every URL the build starts from: rules, generators, static files."""
+        return self.view_seeds(renderer) + list(renderer.static_seeds(self.config.static_dotfiles))
+
+    def view_seeds(self, renderer: Renderer) -> list[Seed]:
+        """The URLs the build starts from that views render: rules and generators."""
         seeds: list[Seed] = []
         endpoints = sorted({rule.endpoint for rule in self.site.url_map.iter_rules()})
         for endpoint in endpoints:
@@ -161,7 +167,6 @@ class Freezer:
             seeds.extend(renderer.urls_for_endpoint(endpoint))
         for generator in self.generators:
             seeds.extend(renderer.generator_seeds(generator))
-        seeds.extend(renderer.static_seeds(self.config.static_dotfiles))
         return seeds
 
     def urls(self) -> list[str]:
@@ -193,7 +198,13 @@ class Freezer:
 
 
 class _BuildRun:
-    """One build: the frontier, the results, the staged output, the problems found."""
+    """One build: the frontier, the results, the staged output, the problems found.
+
+    With the record of an incremental build whose seeds still hold, the run
+    resumes from the previous build's results instead of crawling from the
+    seeds: results whose inputs are unchanged are kept without a visit, only
+    the others are queued, and links they gain feed the frontier as usual.
+    """
 
     def __init__(self, freezer: Freezer, progress: ProgressCallback | None, writing: bool) -> None:
         self.freezer = freezer
@@ -204,10 +215,12 @@ class _BuildRun:
         self.started = time.perf_counter()
         self.renderer = Renderer(self.site, self.location, self.config.exclude)
         self.frontier = Frontier()
+        self.seeds: list[Seed] = []
+        self.seed_deps: frozenset[str] = frozenset()
         self.rendered: dict[str, Rendered] = {}
         self.files: dict[str, str] = {}  # site path -> file name
         self.owners: dict[str, str] = {}  # file name -> site path
-        self.folders: dict[str, str] = {}  # folder name -> a site path written inside it
+        self._folders: dict[str, str] | None = None  # folder name -> a site path inside it
         self.clashes: list[str] = []
         self.deferred: list[str] = []  # written once every file name is known
         self.not_found_page: str | None = None
@@ -215,8 +228,9 @@ class _BuildRun:
         self.drafts = 0
         self.tree = OutputTree(self.config.destination, self.config.force) if writing else None
         self.digests: dict[str, str] = {}
-        self.entries: dict[str, dict[str, Any]] = {}
         self.previous: PreviousBuild | None = None
+        self.resumed = False
+        self.replaced: dict[str, Rendered] = {}  # resumed: previous results rendered again
         self.fingerprint = ""
         self.record = incremental.record_path(self.site, self.config)
 
@@ -228,22 +242,18 @@ class _BuildRun:
         try:
             for source in self.site.content_sources:
                 source.refresh()  # a previous build in this process may have read it
-            for seed in self.freezer.seeds(self.renderer):
-                self.frontier.add(seed.path, seed.origin)
-            if self.renderer.has_not_found_page():
-                self.not_found_page = NOT_FOUND_PATH
-                self.frontier.add(NOT_FOUND_PATH, "the page of the 404 error handler")
-            for source in self.site.content_sources:
                 self.digests.update(source.dependency_digests())
             if self.tree is not None and self.config.incremental:
                 self.fingerprint = incremental.global_fingerprint(self.site, self.config)
-                self.previous = PreviousBuild.load(
-                    self.record,
-                    self.fingerprint,
-                    self.tree.old_manifest,
-                    self.tree.destination,
-                    self.digests,
-                )
+                record = incremental.load(self.record, self.fingerprint)
+                if record is not None:
+                    self.previous = PreviousBuild(
+                        record, self.digests, self.tree.old_manifest, self.tree.destination
+                    )
+            settle()  # the record and the pages live until the build ends
+            if self.renderer.has_not_found_page():
+                self.not_found_page = NOT_FOUND_PATH
+            self._seed()
             self.jobs_used = render_all(
                 self.renderer,
                 self.config.jobs,
@@ -251,13 +261,50 @@ class _BuildRun:
                 self._on_result,
                 self.not_found_page,
             )
+            if self.resumed:
+                self._drop_unreachable()
             self.drafts = sum(source.drafts for source in self.site.content_sources)
         finally:
             self.site.building = building
 
+    def _seed(self) -> None:
+        """Find the seeds (or take them from the record) and start the crawl from them."""
+        static = list(self.renderer.static_seeds(self.config.static_dotfiles))
+        previous = self.previous
+        if previous is not None and previous.seeds_hold(static):
+            self.seeds = previous.view_seeds() + static
+            self.seed_deps = previous.record.seed_deps
+            self._resume(previous)
+            return
+        deps: set[str] = set()
+        with recording_dependencies(deps):
+            view_seeds = self.freezer.view_seeds(self.renderer)
+        self.seeds, self.seed_deps = view_seeds + static, frozenset(deps)
+        if self.not_found_page is not None:
+            origin = "the page of the 404 error handler"
+            self.seeds.append(Seed(self.not_found_page, "", origin))
+        for seed in self.seeds:
+            self.frontier.add(seed.path, seed.origin)
+
+    def _resume(self, previous: PreviousBuild) -> None:
+        """Keep every previous result that still holds; queue the others to render again."""
+        self.resumed = True
+        self.frontier.know(previous.record.origins)
+        for path, fields in previous.record.results.items():
+            result = Rendered(path, *fields)
+            result.reused = True
+            if previous.holds(fields):
+                previous.reused += 1
+                self._on_result(result)
+            else:
+                self.replaced[path] = result
+                self.frontier.revisit(path)
+
     def _take(self) -> str | None:
         while (path := self.frontier.pop()) is not None:
-            reused = self.previous.reusable(path) if self.previous is not None else None
+            reused = None
+            if self.previous is not None and not self.resumed:
+                reused = self.previous.reusable(path)
             if reused is None:
                 return path
             self._on_result(reused)
@@ -265,39 +312,65 @@ class _BuildRun:
 
     def _on_result(self, result: Rendered) -> None:
         path = result.path
-        # Results from workers arrive as fresh strings; the same URLs recur on every page.
-        result.links = [sys.intern(link) for link in result.links]
         self.rendered[path] = result
-        for link in result.links:
-            self.frontier.add_link(link, path, built=False)
-        for link in result.built_urls:
-            self.frontier.add_link(link, path, built=True)
-        if result.kind == "alias" and result.target is not None:
-            self.frontier.add(result.target, f"redirected to from {path}")
-            self.frontier.found[result.target].linked_from.update(
-                self.frontier.found[path].linked_from
-            )
+        if not result.reused:
+            # Results from workers arrive as fresh strings; the same URLs recur on every page.
+            result.links = [sys.intern(link) for link in result.links]
+            self.frontier.add_links(result.links, path)
+            self.frontier.add_links(result.built_urls, path)
+            if result.kind == "alias" and result.target is not None:
+                self.frontier.add(result.target, f"redirected to from {path}")
+        elif not self.resumed:
+            self.frontier.add_links(result.edges(), path)
         if result.kind in ("page", "static", "redirect"):
             self._place(result)
         if self.progress is not None:
             self.progress(len(self.rendered), len(self.frontier))
 
+    def _drop_unreachable(self) -> None:
+        """Forget the kept results no page leads to any more (a link to them was removed)."""
+        if all(old.edges() <= self.rendered[path].edges() for path, old in self.replaced.items()):
+            return  # every page rendered again still links to all it linked to
+        reachable: set[str] = set()
+        stack = [seed.path for seed in self.seeds]
+        while stack:
+            path = stack.pop()
+            if path not in reachable:
+                reachable.add(path)
+                result = self.rendered.get(path)
+                if result is not None:
+                    stack.extend(result.edges() - reachable)
+        for path in [p for p in self.rendered if p not in reachable]:
+            if self.rendered.pop(path).reused and self.previous is not None:
+                self.previous.reused -= 1
+            self.frontier.origins.pop(path, None)
+            name = self.files.pop(path, None)
+            if name is not None:
+                del self.owners[name]
+                self._folders = None  # rebuilt when next needed
+                if self.tree is not None and path not in self.deferred:
+                    self.tree.unstage(name)
+            if path in self.deferred:
+                self.deferred.remove(path)
+
     def _place(self, result: Rendered) -> None:
         """Give a result its file name, and write it now unless it needs every name first."""
         path = result.path
-        try:
-            name = file_for(path, "text/html" if result.kind == "redirect" else result.mimetype)
-        except UnsafePathError as error:
-            self.clashes.extend(error.problems)
-            return
-        clash = self._clash(name, path)
-        if clash is not None:
-            self.clashes.append(clash)
-            return
+        if result.reused and result.output is not None:
+            name = result.output[0]  # named, and checked for clashes, by the previous build
+        else:
+            try:
+                name = file_for(path, "text/html" if result.kind == "redirect" else result.mimetype)
+            except UnsafePathError as error:
+                self.clashes.extend(error.problems)
+                return
+            clash = self._clash(name, path)
+            if clash is not None:
+                self.clashes.append(clash)
+                return
         self.owners[name] = path
-        parts = name.split("/")
-        for i in range(1, len(parts)):
-            self.folders.setdefault("/".join(parts[:i]), path)
+        if self._folders is not None:
+            self._add_folders(name, path)
         self.files[path] = name
         if self.tree is None:
             return
@@ -306,10 +379,24 @@ class _BuildRun:
         else:
             self._write(result, name)
 
+    def _add_folders(self, name: str, path: str) -> None:
+        assert self._folders is not None
+        parts = name.split("/")
+        for i in range(1, len(parts)):
+            self._folders.setdefault("/".join(parts[:i]), path)
+
+    def _folder_owners(self) -> dict[str, str]:
+        """For each folder the build writes into, a site path written inside it."""
+        if self._folders is None:
+            self._folders = {}
+            for name, path in self.owners.items():
+                self._add_folders(name, path)
+        return self._folders
+
     def _needs_rewrite(self, result: Rendered) -> bool:
         return (
             self.config.relative_urls
-            and result.reused_file is None
+            and not result.reused
             and result.path != self.not_found_page  # shown at any depth: links stay as they are
             and (result.kind == "redirect" or result.mimetype in ("text/html", "text/css"))
         )
@@ -317,23 +404,19 @@ class _BuildRun:
     def _write(self, result: Rendered, name: str) -> None:
         tree = self.tree
         assert tree is not None
-        if result.reused_file is not None:
-            _, digest, size = result.reused_file
+        if result.reused:
+            assert result.output is not None
+            _, digest, size = result.output
             tree.reuse(name, digest, size)
-            self.entries[result.path] = self.previous.entries[result.path]  # type: ignore[union-attr]
             return
         if result.kind == "static" and not self._needs_rewrite(result):
             assert result.source is not None
             tree.copy_file(name, result.source)
-            return
-        data = self._output_bytes(result, name)
-        tree.write_bytes(name, data)
-        result.body = None  # written: free the memory
+        else:
+            tree.write_bytes(name, self._output_bytes(result, name))
+            result.body = None  # written: free the memory
         staged = tree.staged[name]
-        if result.kind != "static":
-            self.entries[result.path] = incremental.entry_for(
-                result, name, staged.digest, staged.size, self.digests
-            )
+        result.output = (name, staged.digest, staged.size)
 
     # -- checks ----------------------------------------------------------------
 
@@ -355,8 +438,9 @@ class _BuildRun:
             if prefix in self.owners:
                 file_first, folder_first = prefix, path
                 break
-        if name in self.folders:
-            file_first, folder_first = name, self.folders[name]
+        folders = self._folder_owners()
+        if name in folders:
+            file_first, folder_first = name, folders[name]
         if file_first is None or folder_first is None:
             return None
         file_owner = path if file_first == name else self.owners[file_first]
@@ -366,25 +450,53 @@ class _BuildRun:
             "extension or a trailing /"
         )
 
+    def _referrers(self) -> tuple[dict[str, dict[str, None]], dict[str, dict[str, None]]]:
+        """For each URL, the pages linking to it, and the pages building it with url_for."""
+        linked: dict[str, dict[str, None]] = {}
+        built: dict[str, dict[str, None]] = {}
+        for page, result in self.rendered.items():
+            for link in result.links:
+                if link != page:
+                    linked.setdefault(link, {})[page] = None
+            for link in result.built_urls:
+                if link != page:
+                    built.setdefault(link, {})[page] = None
+        # A link to a redirecting URL (a missing trailing slash) is a link to its target.
+        for path, result in self.rendered.items():
+            seen = {path}
+            step: Rendered | None = result
+            while step is not None and step.kind == "alias" and step.target not in seen:
+                target = step.target
+                assert target is not None
+                seen.add(target)
+                linked.setdefault(target, {}).update(linked.get(path, {}))
+                step = self.rendered.get(target)
+        return linked, built
+
     def _problems(self) -> list[str]:
         problems: list[str] = []
-        for path, result in sorted(self.rendered.items()):
-            discovery = self.frontier.found.get(path)
+        failed = sorted(
+            (path, result)
+            for path, result in self.rendered.items()
+            if result.kind in ("missing", "excluded", "error")
+        )
+        if not failed:
+            return problems
+        linked, built = self._referrers()
+        for path, result in failed:
+            origin = self.frontier.origins.get(path, "found by the crawl")
             shown = self.location.url_path(path)
             if result.kind in ("missing", "excluded"):
-                if discovery is None:
-                    continue
-                pages = sorted(discovery.linked_from)
+                pages = sorted(linked.get(path, ()))
                 if pages:
                     where = ", ".join(self.location.url_path(p) for p in pages[:10])
                     more = f" and {len(pages) - 10} more" if len(pages) > 10 else ""
                     problems.append(f"broken link to {shown} ({result.problem}) on {where}{more}")
-                elif result.kind == "missing" and not discovery.built_by:
+                elif result.kind == "missing" and path not in built:
                     # A seed that does not exist; excluded seeds and url_for() calls to
                     # routes without GET are left out silently.
-                    problems.append(f"{shown} ({discovery.origin}) fails: {result.problem}")
-            elif result.kind == "error":
-                origin = discovery.origin if discovery is not None else "found by the crawl"
+                    problems.append(f"{shown} ({origin}) fails: {result.problem}")
+            else:
                 endpoint = f" (endpoint {result.endpoint!r})" if result.endpoint else ""
                 problems.append(f"{shown}{endpoint} {result.problem} ({origin})")
         return problems
@@ -500,24 +612,44 @@ class _BuildRun:
         tree = self.tree
         assert tree is not None
         try:
-            self.crawl()
-            self.raise_problems()
-            warnings = self._warnings()
-            if self.config.strict and warnings:
-                raise BuildError([f"(--strict) {w}" for w in warnings])
-            for path in self.deferred:
-                self._write(self.rendered[path], self.files[path])
-            if self.config.sitemap and self.location.absolute and "sitemap.xml" not in tree.staged:
-                tree.write_bytes("sitemap.xml", self._sitemap())
-            report = self._report(warnings)
-            tree.commit()
+            with long_lived():
+                report = self._execute(tree)
         except BaseException:
             tree.discard()
             raise
-        if self.config.incremental:
-            incremental.save(self.record, self.fingerprint, self.entries)
+        if self.config.incremental and self._record_changed():
+            with long_lived():
+                incremental.save(
+                    self.record,
+                    self.fingerprint,
+                    self.digests,
+                    self.seeds,
+                    self.seed_deps,
+                    self.frontier.origins,
+                    self.rendered.values(),
+                )
         report.seconds = time.perf_counter() - self.started
         return report
+
+    def _execute(self, tree: OutputTree) -> BuildReport:
+        self.crawl()
+        self.raise_problems()
+        warnings = self._warnings()
+        if self.config.strict and warnings:
+            raise BuildError([f"(--strict) {w}" for w in warnings])
+        for path in self.deferred:
+            self._write(self.rendered[path], self.files[path])
+        if self.config.sitemap and self.location.absolute and "sitemap.xml" not in tree.staged:
+            tree.write_bytes("sitemap.xml", self._sitemap())
+        report = self._report(warnings)
+        tree.commit()
+        return report
+
+    def _record_changed(self) -> bool:
+        """Whether this build's record differs from the one it resumed from."""
+        if not self.resumed or self.previous is None or self.previous.changed:
+            return True
+        return any(not r.reused and r.kind != "static" for r in self.rendered.values())
 
     def _report(self, warnings: list[str]) -> BuildReport:
         tree = self.tree

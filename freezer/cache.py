@@ -14,8 +14,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .memory import collector_paused
+
 CACHE_DIRNAME = ".freezer-cache"
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -73,13 +75,18 @@ class RenderCache:
             atomic_write(self.folder / key[:2] / key, f"{html}\x00{toc}".encode())
 
 
+def load_pickle(path: Path) -> Any:
+    """Return what the pickle file at ``path`` holds, or None when missing or unreadable."""
+    try:
+        with open(path, "rb") as handle, collector_paused():
+            return pickle.load(handle)
+    except (OSError, ValueError, EOFError, pickle.PickleError, AttributeError, TypeError):
+        return None
+
+
 def load_record(path: Path) -> dict[str, Any] | None:
     """Return the previous build's record, or None when missing or unreadable."""
-    try:
-        with open(path, "rb") as handle:
-            data = pickle.load(handle)
-    except (OSError, ValueError, EOFError, pickle.PickleError, AttributeError):
-        return None
+    data = load_pickle(path)
     if not isinstance(data, dict) or data.get("version") != RECORD_VERSION:
         return None
     return data

@@ -15,7 +15,7 @@ import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -40,8 +40,7 @@ Generator = Callable[[], Iterable[Any]]
 Kind = Literal["page", "static", "redirect", "alias", "missing", "excluded", "error"]
 
 
-@dataclass(frozen=True)
-class Seed:
+class Seed(NamedTuple):
     """A URL the build starts from, and why."""
 
     path: str
@@ -49,7 +48,7 @@ class Seed:
     origin: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Rendered:
     """What rendering one site path gave."""
 
@@ -58,8 +57,6 @@ class Rendered:
     endpoint: str | None = None
     status: int = 200
     mimetype: str = "text/html"
-    body: bytes | None = None
-    source: str | None = None  # the static file to copy
     target: str | None = None  # an alias's site path, or a redirect's absolute URL
     links: list[str] = field(default_factory=list)  # site paths found in the document
     built_urls: list[str] = field(default_factory=list)  # site paths built with url_for
@@ -67,8 +64,19 @@ class Rendered:
     reads: frozenset[str] = frozenset()
     deps: frozenset[str] = frozenset()  # content the render read, for incremental builds
     problem: str | None = None
-    #: Set when the previous build's file is reused: (file name, digest, size).
-    reused_file: tuple[str, str, int] | None = None
+    source: str | None = None  # the static file to copy
+    #: The file written for this result: (file name, sha256, size), once written.
+    output: tuple[str, str, int] | None = None
+    body: bytes | None = None
+    #: True when this is the previous build's result, kept because nothing it read changed.
+    reused: bool = False
+
+    def edges(self) -> set[str]:
+        """Every site path this result leads the crawl to."""
+        found = {*self.links, *self.built_urls}
+        if self.kind == "alias" and self.target is not None:
+            found.add(self.target)
+        return found
 
 
 def _any_values(rule: Rule) -> list[dict[str, str]] | None:
@@ -327,41 +335,39 @@ def _where(error: BaseException, root_path: str) -> str:
     return f" ({filename}, line {frame.lineno})"
 
 
-@dataclass
-class Discovery:
-    """How the crawl came to a URL: its first origin and the pages that point to it."""
-
-    origin: str
-    # Dicts as ordered sets: an index page is linked from every page of the site.
-    linked_from: dict[str, None] = field(default_factory=dict)
-    built_by: dict[str, None] = field(default_factory=dict)
-
-
 class Frontier:
-    """The URLs still to render, and how each URL was found (for error messages)."""
+    """The URLs still to render, and how the crawl first came to each URL it knows."""
 
     def __init__(self) -> None:
-        self.found: dict[str, Discovery] = {}
+        #: Every URL known to the crawl, with how it was first found (for messages).
+        self.origins: dict[str, str] = {}
         self._queue: deque[str] = deque()
 
     def add(self, path: str, origin: str) -> None:
-        """Queue ``path`` (a seed) unless it was seen already."""
-        if path not in self.found:
-            self.found[path] = Discovery(origin)
+        """Queue ``path`` unless it is known already."""
+        if path not in self.origins:
+            self.origins[path] = origin
             self._queue.append(path)
 
-    def add_link(self, path: str, page: str, built: bool) -> None:
-        """Queue ``path`` found on ``page`` (in its HTML, or built by url_for)."""
-        discovery = self.found.get(path)
-        if discovery is None:
-            discovery = self.found[path] = Discovery(f"linked from {page}")
-            self._queue.append(path)
-        if page != path:
-            (discovery.built_by if built else discovery.linked_from)[page] = None
+    def add_links(self, paths: Iterable[str], page: str) -> None:
+        """Queue the URLs found on ``page`` (in its document, or built by url_for)."""
+        origins = self.origins
+        for path in paths:
+            if path not in origins:
+                origins[path] = f"linked from {page}"
+                self._queue.append(path)
+
+    def know(self, origins: Mapping[str, str]) -> None:
+        """Take URLs as known without queueing them (they were crawled by an earlier build)."""
+        self.origins.update(origins)
+
+    def revisit(self, path: str) -> None:
+        """Queue a known URL again (its earlier result no longer holds)."""
+        self._queue.append(path)
 
     def pop(self) -> str | None:
         """Return the next URL to render, or None when the crawl is done."""
         return self._queue.popleft() if self._queue else None
 
     def __len__(self) -> int:
-        return len(self.found)
+        return len(self.origins)

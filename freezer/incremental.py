@@ -10,13 +10,16 @@ Anything in doubt is rendered again.
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .cache import load_record, save_record
 from .config import BuildConfig
-from .crawl import Rendered
+from .crawl import Rendered, Seed
 from .site import Site
 
 #: Folders under the site's root whose files never change what a page renders.
@@ -37,6 +40,7 @@ _SKIPPED_FOLDERS = frozenset(
     }
 )
 
+#: What the record keeps of each result, in the order of ``Rendered``'s fields after ``path``.
 _RECORDED_FIELDS = (
     "kind",
     "endpoint",
@@ -46,7 +50,14 @@ _RECORDED_FIELDS = (
     "links",
     "built_urls",
     "outside_links",
+    "reads",
+    "deps",
+    "problem",
+    "source",
+    "output",
 )
+_recorded = operator.attrgetter(*_RECORDED_FIELDS)
+_KIND, _DEPS, _OUTPUT = (_RECORDED_FIELDS.index(name) for name in ("kind", "deps", "output"))
 
 
 def _tree_stamp(folder: Path, skip: set[Path], digest: Any) -> None:
@@ -101,78 +112,122 @@ def record_path(site: Site, config: BuildConfig) -> Path | None:
     return Path(site.cache_folder) / "builds" / f"{name}.pickle"
 
 
-def save(path: Path | None, fingerprint: str, entries: dict[str, dict[str, Any]]) -> None:
+@dataclass
+class Record:
+    """What one build leaves for the next: every result, its seeds, and what they read."""
+
+    fingerprint: str
+    #: The digest of every piece of content (page file, folder listing) at build time.
+    digests: dict[str, str]
+    seeds: list[Seed]
+    #: The content the view seeds' generators read.
+    seed_deps: frozenset[str]
+    #: How the crawl first came to each URL, for messages.
+    origins: dict[str, str]
+    #: Each result's recorded fields (see ``_RECORDED_FIELDS``), by site path.
+    results: dict[str, tuple[Any, ...]]
+
+
+def save(
+    path: Path | None,
+    fingerprint: str,
+    digests: dict[str, str],
+    seeds: list[Seed],
+    seed_deps: frozenset[str],
+    origins: dict[str, str],
+    results: Iterable[Rendered],
+) -> None:
     """Store this build's record for the next incremental build."""
-    if path is not None:
-        save_record(path.parent.parent, path.name, {"fingerprint": fingerprint, "urls": entries})
+    if path is None:
+        return
+    record = Record(
+        fingerprint,
+        digests,
+        seeds,
+        seed_deps,
+        origins,
+        {result.path: _recorded(result) for result in results},
+    )
+    # Plain tuples and dicts, not objects: they load several times faster.
+    save_record(
+        path.parent.parent,
+        path.name,
+        {
+            "fingerprint": record.fingerprint,
+            "digests": record.digests,
+            "seeds": [tuple(seed) for seed in record.seeds],
+            "seed_deps": record.seed_deps,
+            "origins": record.origins,
+            "results": record.results,
+        },
+    )
+
+
+def load(path: Path | None, fingerprint: str) -> Record | None:
+    """The record at ``path``, if there is one made under the same ``fingerprint``."""
+    data = load_record(path) if path is not None else None
+    if data is None or data.get("fingerprint") != fingerprint:
+        return None
+    try:
+        return Record(
+            fingerprint,
+            data["digests"],
+            list(map(Seed._make, data["seeds"])),
+            data["seed_deps"],
+            data["origins"],
+            data["results"],
+        )
+    except (KeyError, TypeError):
+        return None  # written by another version: start afresh
 
 
 class PreviousBuild:
-    """The record of the last successful build, consulted URL by URL."""
+    """The last successful build's results, and which of them still hold."""
 
     def __init__(
-        self,
-        entries: dict[str, dict[str, Any]],
-        manifest: dict[str, str],
-        destination: Path,
-        digests: dict[str, str],
+        self, record: Record, digests: dict[str, str], manifest: dict[str, str], destination: Path
     ) -> None:
-        self.entries = entries
+        self.record = record
         self.manifest = manifest
-        self.destination = destination
         self._destination = str(destination)
-        self.digests = digests
+        before = record.digests
+        #: The content keys whose digest differs from the previous build's.
+        self.changed = frozenset(
+            key for key in before.keys() | digests.keys() if before.get(key) != digests.get(key)
+        )
         self.reused = 0
 
-    @classmethod
-    def load(
-        cls,
-        path: Path | None,
-        fingerprint: str,
-        manifest: dict[str, str],
-        destination: Path,
-        digests: dict[str, str],
-    ) -> PreviousBuild:
-        """Load the record at ``path``; it counts only if made under the same fingerprint."""
-        record = load_record(path) if path is not None else None
-        entries: dict[str, dict[str, Any]] = {}
-        if record is not None and record.get("fingerprint") == fingerprint:
-            entries = record.get("urls", {})
-        return cls(entries, manifest, destination, digests)
+    def seeds_hold(self, static_seeds: list[Seed]) -> bool:
+        """Whether the view seeds are as recorded (their generators read nothing that changed)
+        and the static folder holds the same files."""
+        recorded_static = [s for s in self.record.seeds if s.endpoint == "static"]
+        return self.changed.isdisjoint(self.record.seed_deps) and recorded_static == static_seeds
+
+    def view_seeds(self) -> list[Seed]:
+        """The recorded seeds other than the static folder's."""
+        return [s for s in self.record.seeds if s.endpoint != "static"]
 
     def reusable(self, path: str) -> Rendered | None:
         """The previous result for ``path`` when nothing it read has changed, else None."""
-        entry = self.entries.get(path)
-        if entry is None:
+        fields = self.record.results.get(path)
+        if fields is None or not self.holds(fields):
             return None
-        for key, digest in entry["deps"].items():
-            if self.digests.get(key) != digest:
-                return None
-        file, digest = entry["file"], entry["digest"]
-        if self.manifest.get(file) != digest:
-            return None
-        try:
-            if os.stat(os.path.join(self._destination, file)).st_size != entry["size"]:
-                return None
-        except OSError:
-            return None
-        fields = {name: entry[name] for name in _RECORDED_FIELDS}
-        result = Rendered(path, reads=frozenset(entry["reads"]), **fields)
-        result.reused_file = (file, digest, entry["size"])
+        result = Rendered(path, *fields)
+        result.reused = True
         self.reused += 1
         return result
 
-
-def entry_for(
-    result: Rendered, file: str, digest: str, size: int, digests: dict[str, str]
-) -> dict[str, Any]:
-    """The record of one written URL, with the digests of what its render read."""
-    entry = {name: getattr(result, name) for name in _RECORDED_FIELDS}
-    entry.update(
-        reads=sorted(result.reads),
-        deps={key: digests.get(key, "") for key in sorted(result.deps)},
-        file=file,
-        digest=digest,
-        size=size,
-    )
-    return entry
+    def holds(self, fields: tuple[Any, ...]) -> bool:
+        """Whether a recorded result still holds: content unchanged, its file untouched."""
+        kind, deps, output = fields[_KIND], fields[_DEPS], fields[_OUTPUT]
+        if kind == "static" or kind == "error" or not self.changed.isdisjoint(deps):
+            return False  # static files are copied (or found unchanged) on every build
+        if output is None:
+            return True
+        file, digest, size = output
+        if self.manifest.get(file) != digest:
+            return False
+        try:
+            return bool(os.stat(os.path.join(self._destination, file)).st_size == size)
+        except OSError:
+            return False

@@ -205,6 +205,16 @@ class OutputTree:
         """Keep the previous build's file ``relpath``, known to be unchanged, as it is."""
         self._note(relpath, digest, size, unchanged=True)
 
+    def unstage(self, relpath: str) -> None:
+        """Take ``relpath`` out of the new build again (a later step found it unreachable)."""
+        del self.staged[relpath]
+        if relpath in self.changed:
+            self.changed.discard(relpath)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(self._staging_str, relpath))
+        else:
+            self.unchanged -= 1
+
     def copy_file(self, relpath: str, source: str) -> None:
         """Stage a copy of the file ``source`` (the OS's fast copy path) as ``relpath``."""
         digest = digest_file(source)

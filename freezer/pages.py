@@ -20,7 +20,7 @@ import os
 import pickle
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +28,10 @@ import yaml
 from markupsafe import Markup
 from werkzeug.exceptions import NotFound
 
-from .cache import atomic_write, prepare
+from .cache import atomic_write, load_pickle, prepare
 from .errors import FreezerError
-from .globals import _cv_request
 from .markup import MarkdownRenderer, MarkdownSettings
+from .recorder import note_dependency
 from .site import Site
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -74,15 +74,13 @@ def _first_heading(body: str) -> str | None:
     return min(candidates, key=lambda m: m.start()).group(1).strip()
 
 
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 #: Up to this many re-parsed files (or 1% of the folder) do not rewrite the page cache.
 _CACHE_SLACK = 20
 
 
-@dataclass(frozen=True)
-class _Stamp:
-    mtime_ns: int
-    size: int
+#: A file's (mtime in ns, size): when both are the same, the file is taken as unchanged.
+_Stamp = tuple[int, int]
 
 
 class Page:
@@ -91,9 +89,9 @@ class Page:
     #: What is kept in the page cache, so an unchanged file need not be read or parsed.
     _CACHED = ("slug", "meta", "title", "date", "tags", "draft", "digest", "meta_digest")
 
-    def __init__(self, pages: Pages, path: Path, stamp: _Stamp, fields: dict[str, Any]) -> None:
+    def __init__(self, pages: Pages, file: str, stamp: _Stamp, fields: dict[str, Any]) -> None:
         self._pages = pages
-        self.path = path
+        self._file = file
         self._stamp = stamp
         self._body: str | None = fields.pop("body", None)
         self._html: Markup | None = None
@@ -110,8 +108,9 @@ class Page:
         self.meta_digest: str = fields["meta_digest"]
 
     @classmethod
-    def parse(cls, pages: Pages, path: Path, slug: str, text: str, stamp: _Stamp) -> Page:
+    def parse(cls, pages: Pages, file: str, slug: str, text: str, stamp: _Stamp) -> Page:
         """Read a page from the text of its file."""
+        path = Path(file)
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
         front_matter, body = cls._split(text)
         meta_digest = hashlib.sha256(front_matter.encode("utf-8", "surrogatepass")).hexdigest()
@@ -150,7 +149,12 @@ class Page:
         }
         # The body is read again when it is rendered: a build renders it in a worker,
         # and keeping 10,000 bodies in the parent costs more than reading them twice.
-        return cls(pages, path, stamp, fields)
+        return cls(pages, file, stamp, fields)
+
+    @cached_property
+    def path(self) -> Path:
+        """The markdown file."""
+        return Path(self._file)
 
     def cached_fields(self) -> dict[str, Any]:
         """The fields the page cache keeps."""
@@ -160,7 +164,8 @@ class Page:
     def body(self) -> str:
         """The markdown source after the front matter (read on first use)."""
         if self._body is None:
-            self._body = self._split(self.path.read_text(encoding="utf-8"))[1]
+            with open(self._file, encoding="utf-8") as handle:
+                self._body = self._split(handle.read())[1]
         return self._body
 
     @staticmethod
@@ -179,7 +184,7 @@ class Page:
     def _rendered(self) -> Page:
         """This page as its file is now, converted (once per change of the file)."""
         current = self._pages._current(self)
-        self._pages._depends_on(f"page:{current.path}")
+        note_dependency(f"page:{current._file}")
         if current._html is None:
             current._convert()
         return current
@@ -242,7 +247,7 @@ class Pages:
         self.markdown_engine = markdown_engine
         self._renderer: MarkdownRenderer | None = None
         self._pages: dict[str, Page] = {}
-        self._by_path: dict[Path, Page] = {}
+        self._by_path: dict[str, Page] = {}  # by file name
         self._loaded_once = False
         site.content_sources.append(self)
 
@@ -260,34 +265,29 @@ class Pages:
             )
         return self._renderer
 
-    def _depends_on(self, key: str) -> None:
-        ctx = _cv_request.get(None)
-        if ctx is not None and ctx.recorder is not None:
-            ctx.recorder.deps.add(key)
-
     def dependency_digests(self) -> dict[str, str]:
         """The current digest of each page file and of the folder's listing."""
         visible = self._visible()
         listing = hashlib.sha256()
         for page in sorted(visible, key=lambda p: p.slug):
             listing.update(f"{page.slug}\0{page.meta_digest}\0".encode())
-        digests = {f"page:{page.path}": page.digest for page in visible}
+        digests = {f"page:{page._file}": page.digest for page in visible}
         digests[f"listing:{self.folder}"] = listing.hexdigest()
         return digests
 
     # -- reading ---------------------------------------------------------------
 
-    def _scan(self) -> list[tuple[Path, str, _Stamp]]:
+    def _scan(self) -> list[tuple[str, str, _Stamp]]:
         if not self.folder.is_dir():
             raise ContentError(
                 f"the content folder {self.folder} does not exist; create it or fix "
                 f"Pages(site, {os.path.relpath(self.folder, self.site.root_path)!r})"
             )
-        found: list[tuple[Path, str, _Stamp]] = []
+        found: list[tuple[str, str, _Stamp]] = []
         self._scan_folder(str(self.folder), "", found)
         return found
 
-    def _scan_folder(self, folder: str, prefix: str, found: list[tuple[Path, str, _Stamp]]) -> None:
+    def _scan_folder(self, folder: str, prefix: str, found: list[tuple[str, str, _Stamp]]) -> None:
         # os.scandir gives each entry's type without a stat: this runs on every preview request.
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda e: e.name)
@@ -303,8 +303,8 @@ class Pages:
             if suffix is None:
                 continue
             status = entry.stat()
-            stamp = _Stamp(status.st_mtime_ns, status.st_size)
-            found.append((Path(entry.path), prefix + name[: -len(suffix)], stamp))
+            stamp = (status.st_mtime_ns, status.st_size)
+            found.append((entry.path, prefix + name[: -len(suffix)], stamp))
 
     def _cache_file(self) -> Path | None:
         cache = self.site.cache_folder
@@ -317,11 +317,7 @@ class Pages:
         path = self._cache_file()
         if path is None:
             return {}
-        try:
-            with open(path, "rb") as handle:
-                cached = pickle.load(handle)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError):
-            return {}
+        cached = load_pickle(path)
         if not isinstance(cached, dict) or cached.get("version") != _CACHE_VERSION:
             return {}
         entries: dict[str, tuple[_Stamp, dict[str, Any]]] = cached["pages"]
@@ -331,7 +327,7 @@ class Pages:
         path = self._cache_file()
         if path is None:
             return
-        entries = {str(p.path): (p._stamp, p.cached_fields()) for p in pages}
+        entries = {p._file: (p._stamp, p.cached_fields()) for p in pages}
         data = pickle.dumps({"version": _CACHE_VERSION, "pages": entries})
         with contextlib.suppress(OSError):
             prepare(path.parent.parent)
@@ -339,19 +335,20 @@ class Pages:
 
     def _reload(self) -> None:
         pages: dict[str, Page] = {}
-        by_path: dict[Path, Page] = {}
+        by_path: dict[str, Page] = {}
         first = not self._loaded_once
         cached = self._load_cache() if first else {}
         parsed = 0
         for path, slug, stamp in self._scan():
             page = self._by_path.get(path)
             if page is None or page._stamp != stamp:
-                hit = cached.get(str(path))
+                hit = cached.get(path)
                 if hit is not None and hit[0] == stamp:
                     page = Page(self, path, stamp, dict(hit[1]))
                 else:
                     try:
-                        text = path.read_text(encoding="utf-8")
+                        with open(path, encoding="utf-8") as handle:
+                            text = handle.read()
                     except UnicodeDecodeError as error:
                         raise ContentError(f"{path}: not UTF-8 text ({error})") from error
                     page = Page.parse(self, path, slug, text, stamp)
@@ -359,7 +356,7 @@ class Pages:
             other = pages.get(page.slug)
             if other is not None:
                 raise ContentError(
-                    f"{path} and {other.path} have the same slug {page.slug!r}; rename one "
+                    f"{path} and {other._file} have the same slug {page.slug!r}; rename one "
                     "or give it another 'slug:' in its front matter"
                 )
             pages[page.slug] = page
@@ -385,10 +382,10 @@ class Pages:
         if self.site.building:
             return page
         self._fresh()
-        return self._by_path.get(page.path, page)
+        return self._by_path.get(page._file, page)
 
     def _visible(self) -> list[Page]:
-        self._depends_on(f"listing:{self.folder}")
+        note_dependency(f"listing:{self.folder}")
         hide_drafts = self.site.building
         return [p for p in self._fresh().values() if not (hide_drafts and p.draft)]
 
@@ -408,9 +405,9 @@ class Pages:
         """Return the page with ``slug``, or ``default`` (drafts are missing from builds)."""
         page = self._fresh().get(slug)
         if page is None or (page.draft and self.site.building):
-            self._depends_on(f"listing:{self.folder}")  # the page may appear later
+            note_dependency(f"listing:{self.folder}")  # the page may appear later
             return default
-        self._depends_on(f"page:{page.path}")
+        note_dependency(f"page:{page._file}")
         return page
 
     def get_or_404(self, slug: str) -> Page:

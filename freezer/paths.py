@@ -8,7 +8,9 @@ is only added when a URL is shown or generated.
 
 from __future__ import annotations
 
+import functools
 import mimetypes
+import os
 import posixpath
 import re
 import unicodedata
@@ -188,7 +190,15 @@ _SAME_TYPE = {
 
 def served_type(filename: str) -> str:
     """Return the Content-Type a static host gives ``filename`` (by its extension)."""
-    guessed, _ = mimetypes.guess_type(filename, strict=False)
+    name = os.path.basename(filename)  # a file name, or a site path
+    dot = name.find(".", 1)
+    # Only the extensions matter: one lookup per kind of name, not one per file.
+    return _type_of_name("file" + name[dot:] if dot > 0 else name)
+
+
+@functools.lru_cache(maxsize=256)
+def _type_of_name(name: str) -> str:
+    guessed, _ = mimetypes.guess_type(name, strict=False)
     return guessed or "application/octet-stream"
 
 

@@ -7,6 +7,9 @@ calls without patching anything.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,3 +32,25 @@ class RenderRecorder:
 def recorder_of(environ: dict[str, Any]) -> RenderRecorder | None:
     """Return the recorder a caller put in ``environ``, if any."""
     return environ.get(ENVIRON_KEY)
+
+
+# The dependency keys being collected now: a render's (set by its request
+# context) or a URL generator's (set by the build while it expands seeds).
+_cv_dependencies: ContextVar[set[str] | None] = ContextVar("freezer.dependencies", default=None)
+
+
+def note_dependency(key: str) -> None:
+    """Record that what is being rendered or generated now depends on the content ``key``."""
+    deps = _cv_dependencies.get()
+    if deps is not None:
+        deps.add(key)
+
+
+@contextmanager
+def recording_dependencies(deps: set[str]) -> Iterator[set[str]]:
+    """Collect into ``deps`` every dependency noted while the block runs."""
+    token = _cv_dependencies.set(deps)
+    try:
+        yield deps
+    finally:
+        _cv_dependencies.reset(token)

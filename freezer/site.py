@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from .errors import UsageError, ViewError
 from .globals import _cv_request
-from .recorder import ERROR_PAGE_KEY, RenderRecorder, recorder_of
+from .recorder import ERROR_PAGE_KEY, RenderRecorder, recorder_of, recording_dependencies
 from .templating import create_jinja_env
 from .wrappers import Request, Response
 
@@ -448,7 +448,11 @@ class Site:
         )
         token = _cv_request.set(ctx)
         try:
-            yield ctx
+            if ctx.recorder is None:
+                yield ctx
+            else:
+                with recording_dependencies(ctx.recorder.deps):
+                    yield ctx
         finally:
             _cv_request.reset(token)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import queue
 from collections.abc import Callable
 
 from .crawl import Rendered, Renderer
+from .memory import long_lived
 
 #: Below this many URLs to render, a build renders in this process.
 SMALL_BUILD = 32
@@ -65,9 +65,22 @@ def render_all(
 
     global _worker_renderer
     _worker_renderer = renderer
-    # Objects that exist now are shared with the workers; keeping the collector
-    # off them stops it writing to those pages, which would copy them per worker.
-    gc.freeze()
+    # What exists now is shared with the workers (forked now and when recycled);
+    # kept from the collector, its pages are not copied into every worker.
+    try:
+        with long_lived():
+            _render_in_pool(jobs, next_path, on_result, error_page)
+    finally:
+        _worker_renderer = None
+    return jobs
+
+
+def _render_in_pool(
+    jobs: int,
+    next_path: Callable[[], str | None],
+    on_result: Callable[[Rendered], None],
+    error_page: str | None,
+) -> None:
     done: queue.SimpleQueue[list[Rendered] | BaseException] = queue.SimpleQueue()
     # Workers are replaced after a while: memory a worker gathers (caches, or
     # leaks in a C extension such as cmarkgfm's) goes back with it.
@@ -97,6 +110,3 @@ def render_all(
     finally:
         pool.terminate()
         pool.join()
-        _worker_renderer = None
-        gc.unfreeze()
-    return jobs

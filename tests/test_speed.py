@@ -154,3 +154,55 @@ def test_markdown_cache_is_keyed_by_text_and_settings(tmp_path):
 def test_markdown_cache_is_not_used_with_extensions_of_unknown_purity(tmp_path):
     renderer = MarkdownRenderer(MarkdownSettings.default(["tests.no_such_extension"]), tmp_path)
     assert renderer.cache is None
+
+
+def _edit_body(post, old, new, stamp):
+    post.write_text(post.read_text().replace(old, new))
+    os.utime(post, ns=(stamp, stamp))
+
+
+def test_a_rebuild_follows_new_links_and_drops_pages_no_longer_linked(blog, tmp_path):
+    @blog.route("/notes/<name>/")
+    def note(name):
+        return f"<p>note {name}</p>"
+
+    post = tmp_path / "content/post-003.md"
+    _edit_body(post, "and `code`", "and [a note](/notes/one/)", 1)
+    freezer = Freezer(blog, incremental=True)
+    freezer.build()
+    assert (tmp_path / "build/notes/one/index.html").is_file()
+
+    _edit_body(post, "/notes/one/", "/notes/two/", 2)  # the body only: same URLs to start from
+    report = freezer.build()
+    assert report.reused == len(report.pages) - 2  # the post and the new note
+    assert "notes/one/index.html" in report.removed
+    cold = Freezer(blog, destination=tmp_path / "cold").build()
+    assert tree(tmp_path / "build") == tree(tmp_path / "cold")
+    assert sorted(report.pages) == sorted(cold.pages)
+
+
+def test_a_rebuild_checks_the_links_an_edited_page_gains(blog, tmp_path):
+    freezer = Freezer(blog, incremental=True)
+    freezer.build()
+    before = tree(tmp_path / "build")
+    post = tmp_path / "content/post-004.md"
+    _edit_body(post, "and `code`", "and [a typo](/post/post-001/)", 1)
+    with pytest.raises(BuildError, match=r"broken link to /post/post-001/ .* on /posts/post-004/"):
+        freezer.build()
+    assert tree(tmp_path / "build") == before
+    _edit_body(post, "/post/post-001/", "/posts/post-001/", 2)
+    freezer.build()
+    assert b'href="/posts/post-001/"' in (tmp_path / "build/posts/post-004/index.html").read_bytes()
+
+
+def test_a_rebuild_renders_again_an_output_file_changed_by_hand(blog, tmp_path):
+    freezer = Freezer(blog, incremental=True)
+    freezer.build()
+    page = tmp_path / "build/posts/post-002/index.html"
+    good = page.read_bytes()
+    page.write_bytes(b"scribbled over")
+    (tmp_path / "build/posts/post-005/index.html").unlink()
+    report = freezer.build()
+    assert report.reused == len(report.pages) - 2
+    assert page.read_bytes() == good
+    assert (tmp_path / "build/posts/post-005/index.html").is_file()
