@@ -290,15 +290,29 @@ class _BuildRun:
         """Keep every previous result that still holds; queue the others to render again."""
         self.resumed = True
         self.frontier.know(previous.record.origins)
+        holds = previous.holds
         for path, fields in previous.record.results.items():
             result = Rendered(path, *fields)
             result.reused = True
-            if previous.holds(fields):
+            if holds(fields):
                 previous.reused += 1
-                self._on_result(result)
+                self._keep(result)
             else:
                 self.replaced[path] = result
                 self.frontier.revisit(path)
+        if self.progress is not None:
+            self.progress(len(self.rendered), len(self.frontier))
+
+    def _keep(self, result: Rendered) -> None:
+        """Take a previous result as it is: its file was named, checked and written then."""
+        path = result.path
+        self.rendered[path] = result
+        if result.output is not None:
+            name, digest, size = result.output
+            self.files[path] = name
+            self.owners[name] = path
+            if self.tree is not None:
+                self.tree.reuse(name, digest, size)
 
     def _take(self) -> str | None:
         while (path := self.frontier.pop()) is not None:

@@ -20,6 +20,7 @@ from typing import Any
 from .cache import load_record, save_record
 from .config import BuildConfig
 from .crawl import Rendered, Seed
+from .output import MANIFEST_NAME
 from .site import Site
 
 #: Folders under the site's root whose files never change what a page renders.
@@ -60,19 +61,35 @@ _recorded = operator.attrgetter(*_RECORDED_FIELDS)
 _KIND, _DEPS, _OUTPUT = (_RECORDED_FIELDS.index(name) for name in ("kind", "deps", "output"))
 
 
-def _tree_stamp(folder: Path, skip: set[Path], digest: Any) -> None:
-    for root, dirs, files in os.walk(folder):
-        root_path = Path(root)
-        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_FOLDERS and root_path / d not in skip)
-        for name in sorted(files):
+def _tree_stamp(folder: str, skip: set[str], digest: Any) -> None:
+    """Add the name, size and mtime of every file under ``folder`` to ``digest``."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=_entry_name)
+    except OSError:
+        return
+    if any(entry.name == MANIFEST_NAME for entry in entries):
+        return  # another build's output: never an input
+    for entry in entries:
+        name = entry.name
+        try:
+            if entry.is_dir():
+                if (
+                    name not in _SKIPPED_FOLDERS
+                    and not name.endswith((".freezer-tmp", ".freezer-old"))  # builds being made
+                    and entry.path not in skip
+                ):
+                    _tree_stamp(entry.path, skip, digest)
+                continue
             if name.endswith((".pyc", "~")):
                 continue
-            path = root_path / name
-            try:
-                stat = path.stat()
-            except OSError:
-                continue
-            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+            stat = entry.stat()
+        except OSError:
+            continue
+        digest.update(f"{entry.path}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+
+
+_entry_name = operator.attrgetter("name")
 
 
 def global_fingerprint(site: Site, config: BuildConfig) -> str:
@@ -90,17 +107,17 @@ def global_fingerprint(site: Site, config: BuildConfig) -> str:
         ).encode()
     )
     root = Path(site.root_path).resolve()
-    skip = {config.destination.resolve()}
+    skip = {str(config.destination.resolve())}
     if site.static_folder is not None:
-        skip.add(Path(site.static_folder).resolve())  # copied and hashed on every build anyway
-    skip.update(Path(source.folder).resolve() for source in site.content_sources)
+        skip.add(str(Path(site.static_folder).resolve()))  # copied and checked on every build
+    skip.update(str(Path(source.folder).resolve()) for source in site.content_sources)
     # The site's own files: code, templates, data files it may open. A template
     # change re-renders every page; that stays correct without tracking includes.
-    _tree_stamp(root, skip, digest)
+    _tree_stamp(str(root), skip, digest)
     if site.template_folder and not Path(site.template_folder).resolve().is_relative_to(root):
-        _tree_stamp(Path(site.template_folder), skip, digest)
+        _tree_stamp(str(Path(site.template_folder).resolve()), skip, digest)
     # freezer's own code: a new version may render differently.
-    _tree_stamp(Path(__file__).parent, set(), digest)
+    _tree_stamp(os.path.dirname(os.path.abspath(__file__)), set(), digest)
     return digest.hexdigest()
 
 

@@ -230,16 +230,27 @@ class OutputTree:
 
     # -- committing ----------------------------------------------------------------
 
+    def _manifest_is_current(self) -> bool:
+        if not (self.destination / MANIFEST_NAME).is_file():
+            return False
+        old = self.old_manifest
+        return len(old) == len(self.staged) and all(
+            old.get(name) == staged.digest for name, staged in self.staged.items()
+        )
+
     def _manifest_bytes(self) -> bytes:
-        manifest = {
-            "freezer": MANIFEST_VERSION,
-            "files": {name: self.staged[name].digest for name in sorted(self.staged)},
-        }
-        return (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
+        files = {name: self.staged[name].digest for name in sorted(self.staged)}
+        # One file per line, as indent= would give, but with json's C encoder.
+        table = json.dumps(files, separators=(",\n  ", ": "))
+        table = f"{{\n  {table[1:-1]}\n }}" if files else "{}"
+        return f'{{\n "files": {table},\n "freezer": {MANIFEST_VERSION}\n}}\n'.encode()
 
     def commit(self) -> None:
         """Put the new build in place: swapped in whole, or only its changes, atomically."""
         stale = self.stale_files()
+        if not self.changed and not stale and self._manifest_is_current():
+            shutil.rmtree(self.staging)  # the destination is this build already
+            return
         changes = len(self.changed) + len(stale)
         small = changes <= max(IN_PLACE_FILES, IN_PLACE_SHARE * len(self.staged))
         (self.staging / MANIFEST_NAME).write_bytes(self._manifest_bytes())

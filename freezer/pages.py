@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import operator
 import os
 import pickle
 import re
@@ -66,6 +67,9 @@ def _parse_date(value: Any, path: Path, front_matter: str) -> dt.date | None:
     )
 
 
+_entry_name = operator.attrgetter("name")
+
+
 def _first_heading(body: str) -> str | None:
     text = _FENCE.sub("", body)
     candidates = [m for m in (_ATX_HEADING.search(text), _SETEXT_HEADING.search(text)) if m]
@@ -74,7 +78,7 @@ def _first_heading(body: str) -> str | None:
     return min(candidates, key=lambda m: m.start()).group(1).strip()
 
 
-_CACHE_VERSION = 2
+_CACHE_VERSION = 3
 #: Up to this many re-parsed files (or 1% of the folder) do not rewrite the page cache.
 _CACHE_SLACK = 20
 
@@ -89,23 +93,33 @@ class Page:
     #: What is kept in the page cache, so an unchanged file need not be read or parsed.
     _CACHED = ("slug", "meta", "title", "date", "tags", "draft", "digest", "meta_digest")
 
-    def __init__(self, pages: Pages, file: str, stamp: _Stamp, fields: dict[str, Any]) -> None:
+    def __init__(self, pages: Pages, file: str, stamp: _Stamp, fields: tuple[Any, ...]) -> None:
         self._pages = pages
         self._file = file
         self._stamp = stamp
-        self._body: str | None = fields.pop("body", None)
+        self._body: str | None = None
         self._html: Markup | None = None
         self._toc: Markup | None = None
-        self.slug: str = fields["slug"]
-        self.meta: dict[str, Any] = fields["meta"]
-        self.title: str = fields["title"]
-        self.date: dt.date | None = fields["date"]
-        self.tags: list[str] = fields["tags"]
-        self.draft: bool = fields["draft"]
+        self.slug: str
+        self.meta: dict[str, Any]
+        self.title: str
+        self.date: dt.date | None
+        self.tags: list[str]
+        self.draft: bool
         #: Changes when the file's bytes change (body or front matter).
-        self.digest: str = fields["digest"]
+        self.digest: str
         #: Changes when the front matter changes (what listings of pages show).
-        self.meta_digest: str = fields["meta_digest"]
+        self.meta_digest: str
+        (
+            self.slug,
+            self.meta,
+            self.title,
+            self.date,
+            self.tags,
+            self.draft,
+            self.digest,
+            self.meta_digest,
+        ) = fields  # in the order of _CACHED
 
     @classmethod
     def parse(cls, pages: Pages, file: str, slug: str, text: str, stamp: _Stamp) -> Page:
@@ -137,16 +151,16 @@ class Page:
             )
         slug = str(meta.get("slug", slug))
         title = meta.get("title")
-        fields = {
-            "slug": slug,
-            "meta": meta,
-            "title": str(title) if title else (_first_heading(body) or slug),
-            "date": _parse_date(meta.get("date"), path, front_matter),
-            "tags": [str(t) for t in tags],
-            "draft": bool(meta.get("draft", False)),
-            "digest": digest,
-            "meta_digest": meta_digest,
-        }
+        fields = (
+            slug,
+            meta,
+            str(title) if title else (_first_heading(body) or slug),
+            _parse_date(meta.get("date"), path, front_matter),
+            [str(t) for t in tags],
+            bool(meta.get("draft", False)),
+            digest,
+            meta_digest,
+        )
         # The body is read again when it is rendered: a build renders it in a worker,
         # and keeping 10,000 bodies in the parent costs more than reading them twice.
         return cls(pages, file, stamp, fields)
@@ -156,9 +170,9 @@ class Page:
         """The markdown file."""
         return Path(self._file)
 
-    def cached_fields(self) -> dict[str, Any]:
-        """The fields the page cache keeps."""
-        return {name: getattr(self, name) for name in self._CACHED}
+    def cached_fields(self) -> tuple[Any, ...]:
+        """The fields the page cache keeps, in the order of ``_CACHED``."""
+        return tuple(getattr(self, name) for name in self._CACHED)
 
     @property
     def body(self) -> str:
@@ -290,7 +304,8 @@ class Pages:
     def _scan_folder(self, folder: str, prefix: str, found: list[tuple[str, str, _Stamp]]) -> None:
         # os.scandir gives each entry's type without a stat: this runs on every preview request.
         with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda e: e.name)
+            entries = sorted(listing, key=_entry_name)
+        suffixes = self.suffixes
         for entry in entries:
             name = entry.name
             if name.startswith("."):
@@ -299,9 +314,11 @@ class Pages:
                 if not name.startswith("_"):
                     self._scan_folder(entry.path, f"{prefix}{name}/", found)
                 continue
-            suffix = next((s for s in self.suffixes if name.endswith(s)), None)
-            if suffix is None:
+            if not name.endswith(suffixes):
                 continue
+            for suffix in suffixes:
+                if name.endswith(suffix):
+                    break
             status = entry.stat()
             stamp = (status.st_mtime_ns, status.st_size)
             found.append((entry.path, prefix + name[: -len(suffix)], stamp))
@@ -313,14 +330,14 @@ class Pages:
         name = hashlib.sha256(str(self.folder.resolve()).encode()).hexdigest()[:16]
         return Path(cache) / "pages" / f"{name}.pickle"
 
-    def _load_cache(self) -> dict[str, tuple[_Stamp, dict[str, Any]]]:
+    def _load_cache(self) -> dict[str, tuple[_Stamp, tuple[Any, ...]]]:
         path = self._cache_file()
         if path is None:
             return {}
         cached = load_pickle(path)
         if not isinstance(cached, dict) or cached.get("version") != _CACHE_VERSION:
             return {}
-        entries: dict[str, tuple[_Stamp, dict[str, Any]]] = cached["pages"]
+        entries: dict[str, tuple[_Stamp, tuple[Any, ...]]] = cached["pages"]
         return entries
 
     def _save_cache(self, pages: Iterable[Page]) -> None:
@@ -344,7 +361,7 @@ class Pages:
             if page is None or page._stamp != stamp:
                 hit = cached.get(path)
                 if hit is not None and hit[0] == stamp:
-                    page = Page(self, path, stamp, dict(hit[1]))
+                    page = Page(self, path, stamp, hit[1])
                 else:
                     try:
                         with open(path, encoding="utf-8") as handle:
