@@ -40,6 +40,7 @@ from .errors import FreezerError, UsageError
 from .loading import load_site
 from .site import Site, _is_loopback
 from .static_host import StaticHost
+from .watch import make_watcher
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -56,6 +57,8 @@ _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 #: How long the tree must stay unchanged before a reload, so a burst gives one reload.
 QUIET_SECONDS = 0.1
+#: The same, when the system reports changes as they happen (inotify).
+EVENT_QUIET_SECONDS = 0.03
 
 
 def inject_script(body: bytes, script: bytes) -> bytes:
@@ -207,7 +210,7 @@ class Preview(Server):  # type: ignore[misc]
     """livereload's server with our injection, our polling, and a reload action."""
 
     def __init__(self, app: WSGIApplication, banner: Callable[[], str | None]) -> None:
-        super().__init__()
+        super().__init__(watcher=make_watcher())
         self.wsgi = app
         self.banner = banner
         self.on_change: Callable[[set[str]], str | None] = lambda paths: "*"
@@ -215,6 +218,7 @@ class Preview(Server):  # type: ignore[misc]
         self._pending: set[str] = set()
         self._settling = False
         self._poller: PeriodicCallback | None = None
+        self._quiet = QUIET_SECONDS
 
     def get_web_handlers(self, script: bytes) -> list[Any]:
         """Serve every URL through the WSGI app (livereload's own paths come first)."""
@@ -227,6 +231,8 @@ class Preview(Server):  # type: ignore[misc]
             if path not in self._watched and os.path.exists(path):
                 self._watched.add(path)
                 self.watcher.watch(path, None, None, ignore=_ignored)
+        if self._poller is None and getattr(self.watcher, "needs_polling", False):
+            self._start_polling()  # a path inotify could not watch, added while serving
 
     def _changed_paths(self) -> set[str]:
         changed: set[str] = set()
@@ -246,14 +252,14 @@ class Preview(Server):  # type: ignore[misc]
             self._pending |= changed
             if not self._settling:
                 self._settling = True
-                IOLoop.current().call_later(QUIET_SECONDS, self._settle)
+                IOLoop.current().call_later(self._quiet, self._settle)
 
     def _settle(self) -> None:
         """Act on the pending changes once no new change arrived for QUIET_SECONDS."""
         changed = self._changed_paths()
         if changed:
             self._pending |= changed
-            IOLoop.current().call_later(QUIET_SECONDS, self._settle)
+            IOLoop.current().call_later(self._quiet, self._settle)
             return
         self._settling = False
         paths, self._pending = self._pending, set()
@@ -261,6 +267,10 @@ class Preview(Server):  # type: ignore[misc]
         reload_path = self.on_change(paths)
         if reload_path is not None:
             LiveReloadHandler.reload_waiters(reload_path)
+
+    def _start_polling(self) -> None:
+        self._poller = PeriodicCallback(self._poll, 100)
+        self._poller.start()
 
     def _adapt_interval(self, scan_seconds: float) -> None:
         # Scanning a large tree costs CPU: keep scans under a fifth of the time.
@@ -280,8 +290,10 @@ class Preview(Server):  # type: ignore[misc]
                     f"--port {port + 1}"
                 ) from error
             raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from error
-        self._poller = PeriodicCallback(self._poll, 100)
-        self._poller.start()
+        if self.watcher.start(self._poll):
+            self._quiet = EVENT_QUIET_SECONDS  # told at once: no scan to wait for
+        else:
+            self._start_polling()
         try:
             IOLoop.current().start()
         except KeyboardInterrupt:
