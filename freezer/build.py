@@ -232,7 +232,7 @@ class _BuildRun:
         self.resumed = False
         self.replaced: dict[str, Rendered] = {}  # resumed: previous results rendered again
         self.fingerprint = ""
-        self.record = incremental.record_path(self.site, self.config)
+        self.records = incremental.RecordStore(incremental.record_path(self.site, self.config))
 
     # -- crawl -----------------------------------------------------------------
 
@@ -245,7 +245,7 @@ class _BuildRun:
                 self.digests.update(source.dependency_digests())
             if self.tree is not None and self.config.incremental:
                 self.fingerprint = incremental.global_fingerprint(self.site, self.config)
-                record = incremental.load(self.record, self.fingerprint)
+                record = self.records.load(self.fingerprint)
                 if record is not None:
                     self.previous = PreviousBuild(
                         record, self.digests, self.tree.old_manifest, self.tree.destination
@@ -289,7 +289,10 @@ class _BuildRun:
     def _resume(self, previous: PreviousBuild) -> None:
         """Keep every previous result that still holds; queue the others to render again."""
         self.resumed = True
-        self.frontier.know(previous.record.origins)
+        self.frontier.know(previous.record.results)
+        origins = self.frontier.origins
+        for seed in reversed(self.seeds):  # the first seed of a URL names its origin
+            origins[seed.path] = seed.origin
         holds = previous.holds
         for path, fields in previous.record.results.items():
             result = Rendered(path, *fields)
@@ -498,7 +501,10 @@ class _BuildRun:
             return problems
         linked, built = self._referrers()
         for path, result in failed:
-            origin = self.frontier.origins.get(path, "found by the crawl")
+            origin = self.frontier.origins.get(path) or next(
+                (f"linked from {page}" for page in [*linked.get(path, ()), *built.get(path, ())]),
+                "found by the crawl",
+            )
             shown = self.location.url_path(path)
             if result.kind in ("missing", "excluded"):
                 pages = sorted(linked.get(path, ()))
@@ -633,14 +639,13 @@ class _BuildRun:
             raise
         if self.config.incremental and self._record_changed():
             with long_lived():
-                incremental.save(
-                    self.record,
+                self.records.save(
                     self.fingerprint,
                     self.digests,
                     self.seeds,
                     self.seed_deps,
-                    self.frontier.origins,
-                    self.rendered.values(),
+                    self.rendered,
+                    self.previous.record if self.previous is not None else None,
                 )
         report.seconds = time.perf_counter() - self.started
         return report

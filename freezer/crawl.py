@@ -339,7 +339,8 @@ class Frontier:
     """The URLs still to render, and how the crawl first came to each URL it knows."""
 
     def __init__(self) -> None:
-        #: Every URL known to the crawl, with how it was first found (for messages).
+        #: Every URL known to the crawl, with how it was first found (for messages; "" when
+        #: an earlier build found it).
         self.origins: dict[str, str] = {}
         self._queue: deque[str] = deque()
 
@@ -357,9 +358,12 @@ class Frontier:
                 origins[path] = f"linked from {page}"
                 self._queue.append(path)
 
-    def know(self, origins: Mapping[str, str]) -> None:
-        """Take URLs as known without queueing them (they were crawled by an earlier build)."""
-        self.origins.update(origins)
+    def know(self, paths: Iterable[str]) -> None:
+        """Take URLs as known without queueing them (an earlier build crawled them).
+
+        How the crawl came to them is not known: the origin is left empty.
+        """
+        self.origins.update(dict.fromkeys(paths, ""))
 
     def revisit(self, path: str) -> None:
         """Queue a known URL again (its earlier result no longer holds)."""

@@ -9,10 +9,11 @@ Anything in doubt is rendered again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import operator
 import os
-from collections.abc import Iterable
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,63 +140,159 @@ class Record:
     seeds: list[Seed]
     #: The content the view seeds' generators read.
     seed_deps: frozenset[str]
-    #: How the crawl first came to each URL, for messages.
-    origins: dict[str, str]
     #: Each result's recorded fields (see ``_RECORDED_FIELDS``), by site path.
     results: dict[str, tuple[Any, ...]]
+    #: The name of the base file this record was read from or written as.
+    base: str = ""
+    #: The paths whose results differ from the base file's (kept in the delta file).
+    delta: frozenset[str] = frozenset()
 
 
-def save(
-    path: Path | None,
-    fingerprint: str,
-    digests: dict[str, str],
-    seeds: list[Seed],
-    seed_deps: frozenset[str],
-    origins: dict[str, str],
-    results: Iterable[Rendered],
-) -> None:
-    """Store this build's record for the next incremental build."""
-    if path is None:
-        return
-    record = Record(
-        fingerprint,
-        digests,
-        seeds,
-        seed_deps,
-        origins,
-        {result.path: _recorded(result) for result in results},
-    )
-    # Plain tuples and dicts, not objects: they load several times faster.
-    save_record(
-        path.parent.parent,
-        path.name,
-        {
-            "fingerprint": record.fingerprint,
-            "digests": record.digests,
-            "seeds": [tuple(seed) for seed in record.seeds],
-            "seed_deps": record.seed_deps,
-            "origins": record.origins,
-            "results": record.results,
-        },
-    )
+#: Records of recent builds in this process, by record file, with the files' stamps.
+_remembered: dict[Path, tuple[tuple[Any, ...], Record]] = {}
+_REMEMBERED_MAX = 4
+
+#: A delta is folded into a new base once it holds more results than this, or this share.
+_DELTA_RESULTS = 100
+_DELTA_SHARE = 0.1
 
 
-def load(path: Path | None, fingerprint: str) -> Record | None:
-    """The record at ``path``, if there is one made under the same ``fingerprint``."""
-    data = load_record(path) if path is not None else None
-    if data is None or data.get("fingerprint") != fingerprint:
-        return None
-    try:
-        return Record(
-            fingerprint,
-            data["digests"],
-            list(map(Seed._make, data["seeds"])),
-            data["seed_deps"],
-            data["origins"],
-            data["results"],
-        )
-    except (KeyError, TypeError):
-        return None  # written by another version: start afresh
+class RecordStore:
+    """The record of the builds into one destination.
+
+    On disk it is a base file with every result and, after builds that
+    changed a few results, a small delta file holding just those: a one-page
+    edit rewrites kilobytes, not the whole record. The last record is also
+    kept in memory, so ``freezer serve --built`` does not read it back.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+
+    @property
+    def _delta_path(self) -> Path:
+        assert self.path is not None
+        return self.path.with_name(self.path.stem + ".delta.pickle")
+
+    def _stamps(self) -> tuple[Any, ...]:
+        stamps: list[Any] = []
+        for path in (self.path, self._delta_path):
+            try:
+                status = os.stat(path)  # type: ignore[arg-type]
+            except OSError:
+                stamps.append(None)
+            else:
+                stamps.append((status.st_ino, status.st_mtime_ns, status.st_size))
+        return tuple(stamps)
+
+    def _remember(self, record: Record) -> None:
+        assert self.path is not None
+        _remembered.pop(self.path, None)
+        _remembered[self.path] = (self._stamps(), record)
+        while len(_remembered) > _REMEMBERED_MAX:
+            del _remembered[next(iter(_remembered))]
+
+    def load(self, fingerprint: str) -> Record | None:
+        """The record, if there is one made under the same ``fingerprint``."""
+        if self.path is None:
+            return None
+        remembered = _remembered.get(self.path)
+        if remembered is not None and remembered[0] == self._stamps():
+            record: Record | None = remembered[1]
+        else:
+            record = self._read()
+            if record is not None:
+                self._remember(record)
+        if record is None or record.fingerprint != fingerprint:
+            return None
+        return record
+
+    def _read(self) -> Record | None:
+        assert self.path is not None
+        base = load_record(self.path)
+        if base is None:
+            return None
+        try:
+            record = Record(
+                base["fingerprint"],
+                base["digests"],
+                base["seeds"],
+                base["seed_deps"],
+                base["results"],
+                base=base["name"],
+            )
+            delta = load_record(self._delta_path)
+            if delta is not None and delta["base"] == record.base:
+                record.fingerprint = delta["fingerprint"]
+                record.digests = delta["digests"]
+                record.seeds = delta["seeds"]
+                record.seed_deps = delta["seed_deps"]
+                record.results.update(delta["results"])
+                for path in delta["removed"]:
+                    record.results.pop(path, None)
+                record.delta = frozenset(delta["results"]).union(delta["removed"])
+            record.seeds = list(map(Seed._make, record.seeds))
+        except (KeyError, TypeError):
+            return None  # written by another version: start afresh
+        return record
+
+    def save(
+        self,
+        fingerprint: str,
+        digests: dict[str, str],
+        seeds: list[Seed],
+        seed_deps: frozenset[str],
+        results: dict[str, Rendered],
+        previous: Record | None,
+    ) -> None:
+        """Store this build's record; ``previous`` is the record the build started from."""
+        if self.path is None:
+            return
+        record = Record(fingerprint, digests, seeds, seed_deps, {})
+        delta: set[str] | None = None
+        if previous is not None and previous.fingerprint == fingerprint and previous.base:
+            # Kept results are recorded as they were: only the others are new.
+            record.results = dict(previous.results)
+            removed = [path for path in record.results if path not in results]
+            for path in removed:
+                del record.results[path]
+            fresh = [result for result in results.values() if not result.reused]
+            for result in fresh:
+                record.results[result.path] = _recorded(result)
+            delta = set(previous.delta).union(removed, (result.path for result in fresh))
+        else:
+            record.results = {path: _recorded(result) for path, result in results.items()}
+        common = {
+            "fingerprint": fingerprint,
+            "digests": digests,
+            "seeds": [tuple(seed) for seed in seeds],
+            "seed_deps": seed_deps,
+        }
+        folder, name = self.path.parent.parent, self.path.name
+        if (
+            delta is not None
+            and previous is not None
+            and len(delta) <= max(_DELTA_RESULTS, _DELTA_SHARE * len(record.results))
+        ):
+            record.base, record.delta = previous.base, frozenset(delta)
+            table = record.results
+            save_record(
+                folder,
+                self._delta_path.name,
+                {
+                    **common,
+                    "base": record.base,
+                    "results": {path: table[path] for path in delta if path in table},
+                    "removed": [path for path in delta if path not in table],
+                },
+            )
+        else:
+            record.base = secrets.token_hex(8)
+            # Plain tuples and dicts, not objects: they load several times faster.
+            save_record(folder, name, {**common, "name": record.base, "results": record.results})
+            with contextlib.suppress(OSError):
+                os.unlink(self._delta_path)
+        self._remember(record)
 
 
 class PreviousBuild:

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from freezer import BuildError, Freezer, Site, render_template
+from freezer import BuildError, Freezer, Site, incremental, render_template
 from freezer.markup import MarkdownRenderer, MarkdownSettings
 from freezer.pages import Pages
 from freezer.workers import SMALL_BUILD, can_fork
@@ -206,3 +206,48 @@ def test_a_rebuild_renders_again_an_output_file_changed_by_hand(blog, tmp_path):
     assert report.reused == len(report.pages) - 2
     assert page.read_bytes() == good
     assert (tmp_path / "build/posts/post-005/index.html").is_file()
+
+
+def test_the_record_of_a_small_change_is_a_delta_read_back_by_a_new_process(blog, tmp_path):
+    freezer = Freezer(blog, incremental=True)
+    freezer.build()
+    (base,) = (tmp_path / ".freezer-cache/builds").glob("*[0-9a-f].pickle")
+    base_bytes = base.read_bytes()
+    delta = base.with_name(base.stem + ".delta.pickle")
+    assert not delta.exists()
+
+    _edit_body(tmp_path / "content/post-001.md", "Text with", "Edited text with", 1)
+    freezer.build()
+    assert base.read_bytes() == base_bytes  # the one new result went to the delta
+    assert delta.is_file() and delta.stat().st_size < len(base_bytes) / 2
+
+    incremental._remembered.clear()  # as a new process: read the base and the delta
+    _edit_body(tmp_path / "content/post-002.md", "Text with", "Edited text with", 2)
+    report = freezer.build()
+    assert report.reused == len(report.pages) - 1
+    cold = Freezer(blog, destination=tmp_path / "cold").build()
+    assert tree(tmp_path / "build") == tree(tmp_path / "cold")
+    assert report.pages == cold.pages
+
+    write(tmp_path / "templates/post.html", "<h2>{{ post.title }}</h2>{{ post.html }}")
+    freezer.build()  # every page again: a new base, and no delta
+    assert base.read_bytes() != base_bytes
+    assert not delta.exists()
+
+
+def test_a_delta_from_another_base_is_ignored(blog, tmp_path):
+    freezer = Freezer(blog, incremental=True)
+    freezer.build()
+    _edit_body(tmp_path / "content/post-001.md", "Text with", "Edited text with", 1)
+    freezer.build()
+    (delta,) = (tmp_path / ".freezer-cache/builds").glob("*.delta.pickle")
+    stale = delta.read_bytes()
+    write(tmp_path / "templates/post.html", "<h2>{{ post.title }}</h2>{{ post.html }}")
+    freezer.build()
+    delta.write_bytes(stale)  # a delta left over from the base before
+    incremental._remembered.clear()
+    _edit_body(tmp_path / "content/post-001.md", "Edited text with", "Text with", 2)
+    report = freezer.build()
+    assert report.reused == len(report.pages) - 1
+    Freezer(blog, destination=tmp_path / "cold").build()
+    assert tree(tmp_path / "build") == tree(tmp_path / "cold")
