@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -191,10 +191,17 @@ class Freezer:
                 folders.append(Path(folder))
         return folders
 
-    def build(self, progress: ProgressCallback | None = None) -> BuildReport:
-        """Crawl, check and write the site; raise BuildError when anything is wrong."""
+    def build(
+        self, progress: ProgressCallback | None = None, *, changed: Collection[str] | None = None
+    ) -> BuildReport:
+        """Crawl, check and write the site; raise BuildError when anything is wrong.
+
+        ``changed`` is for file watchers: when given, it holds every file that
+        changed since the last build in this process, and content folders are
+        not scanned for other changes.
+        """
         check_destination(self.config.destination, self._protected_folders())
-        return _BuildRun(self, progress, writing=True).execute()
+        return _BuildRun(self, progress, writing=True, changed=changed).execute()
 
 
 class _BuildRun:
@@ -206,8 +213,15 @@ class _BuildRun:
     the others are queued, and links they gain feed the frontier as usual.
     """
 
-    def __init__(self, freezer: Freezer, progress: ProgressCallback | None, writing: bool) -> None:
+    def __init__(
+        self,
+        freezer: Freezer,
+        progress: ProgressCallback | None,
+        writing: bool,
+        changed: Collection[str] | None = None,
+    ) -> None:
         self.freezer = freezer
+        self.changed = changed
         self.site = freezer.site
         self.config = freezer.config
         self.location = self.config.location
@@ -231,6 +245,7 @@ class _BuildRun:
         self.previous: PreviousBuild | None = None
         self.resumed = False
         self.replaced: dict[str, Rendered] = {}  # resumed: previous results rendered again
+        self._new_names = False  # whether a result took a file name it did not have before
         self.fingerprint = ""
         self.records = incremental.RecordStore(incremental.record_path(self.site, self.config))
 
@@ -241,7 +256,7 @@ class _BuildRun:
         building, self.site.building = self.site.building, True
         try:
             for source in self.site.content_sources:
-                source.refresh()  # a previous build in this process may have read it
+                source.refresh(self.changed)  # a previous build in this process read it
                 self.digests.update(source.dependency_digests())
             if self.tree is not None and self.config.incremental:
                 self.fingerprint = incremental.global_fingerprint(self.site, self.config)
@@ -381,10 +396,15 @@ class _BuildRun:
             except UnsafePathError as error:
                 self.clashes.extend(error.problems)
                 return
-            clash = self._clash(name, path)
-            if clash is not None:
-                self.clashes.append(clash)
-                return
+            # A result written to the same file as last time, while no result has taken
+            # a new name, is among the files that coexisted then: it cannot clash.
+            old = self.replaced.get(path)
+            if self._new_names or old is None or old.output is None or old.output[0] != name:
+                self._new_names = True
+                clash = self._clash(name, path)
+                if clash is not None:
+                    self.clashes.append(clash)
+                    return
         self.owners[name] = path
         if self._folders is not None:
             self._add_folders(name, path)
@@ -539,14 +559,24 @@ class _BuildRun:
                     f"route(..., values=...), or mark it freeze=False"
                 )
         location = self.location
-        for path, name in sorted(self.files.items()):
+        matches: dict[tuple[str, str], bool] = {}  # (type, file's base name): one check each
+        mismatched: list[tuple[str, str]] = []
+        for path, name in self.files.items():
             result = self.rendered[path]
-            if result.kind == "page" and not types_match(result.mimetype, name):
-                warnings.append(
-                    f"{location.url_path(path)} is served as {result.mimetype} but a static host "
-                    f"will serve the file {name} as {served_type(name)}; give the URL a matching "
-                    "extension"
-                )
+            if result.kind == "page":
+                key = (result.mimetype, name[name.rfind("/") + 1 :])
+                match = matches.get(key)
+                if match is None:
+                    match = matches[key] = types_match(result.mimetype, name)
+                if not match:
+                    mismatched.append((path, name))
+        for path, name in sorted(mismatched):
+            mimetype = self.rendered[path].mimetype
+            warnings.append(
+                f"{location.url_path(path)} is served as {mimetype} but a static host "
+                f"will serve the file {name} as {served_type(name)}; give the URL a matching "
+                "extension"
+            )
         for what in ("the query string", "cookies"):
             readers = sorted(p for p, r in self.rendered.items() if what in r.reads)
             if readers:
@@ -556,8 +586,8 @@ class _BuildRun:
                     f"whatever {what} holds"
                 )
         outside: dict[str, list[str]] = {}
-        for path, result in sorted(self.rendered.items()):
-            for link in result.outside_links:
+        for path in sorted(p for p, r in self.rendered.items() if r.outside_links):
+            for link in self.rendered[path].outside_links:
                 outside.setdefault(link, []).append(location.url_path(path))
         for link, pages in sorted(outside.items()):
             warnings.append(

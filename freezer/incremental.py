@@ -303,7 +303,7 @@ class PreviousBuild:
     ) -> None:
         self.record = record
         self.manifest = manifest
-        self._destination = str(destination)
+        self._destination = str(destination) + os.sep  # file names are joined to it often
         before = record.digests
         #: The content keys whose digest differs from the previous build's.
         self.changed = frozenset(
@@ -342,6 +342,6 @@ class PreviousBuild:
         if self.manifest.get(file) != digest:
             return False
         try:
-            return bool(os.stat(os.path.join(self._destination, file)).st_size == size)
+            return bool(os.stat(self._destination + file).st_size == size)
         except OSError:
             return False

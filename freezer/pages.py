@@ -20,9 +20,10 @@ import operator
 import os
 import pickle
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 import yaml
@@ -262,6 +263,7 @@ class Pages:
         self._renderer: MarkdownRenderer | None = None
         self._pages: dict[str, Page] = {}
         self._by_path: dict[str, Page] = {}  # by file name
+        self._scanned: list[tuple[str, str, _Stamp]] = []  # (file, slug, stamp) last read
         self._loaded_once = False
         site.content_sources.append(self)
 
@@ -350,13 +352,51 @@ class Pages:
             prepare(path.parent.parent)
             atomic_write(path, data)
 
-    def _reload(self) -> None:
+    def _rescan(self, changed: Collection[str]) -> list[tuple[str, str, _Stamp]]:
+        """What a scan would find now, if only the files in ``changed`` may have changed."""
+        folder = str(self.folder)
+        updates: dict[str, tuple[str, _Stamp] | None] = {}
+        for changed_path in changed:
+            path = os.path.abspath(changed_path)
+            if not path.startswith(folder + os.sep):
+                if folder == path or folder.startswith(path + os.sep):
+                    return self._scan()  # the folder itself changed
+                continue
+            parts = path[len(folder) + 1 :].split(os.sep)
+            if any(part.startswith(".") for part in parts) or any(
+                part.startswith("_") for part in parts[:-1]
+            ):
+                continue  # a hidden file, or in a folder left out
+            suffix = next((s for s in self.suffixes if path.endswith(s)), None)
+            try:
+                status = os.stat(path)
+            except FileNotFoundError:
+                status = None
+            if suffix is None or (status is not None and not S_ISREG(status.st_mode)):
+                if status is not None or any(p.startswith(path + os.sep) for p in self._by_path):
+                    return self._scan()  # a folder came or went: look at everything
+                continue
+            slug = "/".join(parts)[: -len(suffix)]
+            updates[path] = None if status is None else (slug, (status.st_mtime_ns, status.st_size))
+        if not updates:
+            return self._scanned
+        listing: list[tuple[str, str, _Stamp]] = []
+        for path, slug, stamp in self._scanned:
+            if path not in updates:
+                listing.append((path, slug, stamp))
+            elif (update := updates.pop(path)) is not None:
+                listing.append((path, *update))
+        listing.extend((path, *update) for path, update in updates.items() if update is not None)
+        return listing
+
+    def _reload(self, changed: Collection[str] | None = None) -> None:
         pages: dict[str, Page] = {}
         by_path: dict[str, Page] = {}
         first = not self._loaded_once
         cached = self._load_cache() if first else {}
         parsed = 0
-        for path, slug, stamp in self._scan():
+        listing = self._scan() if first or changed is None else self._rescan(changed)
+        for path, slug, stamp in listing:
             page = self._by_path.get(path)
             if page is None or page._stamp != stamp:
                 hit = cached.get(path)
@@ -382,12 +422,16 @@ class Pages:
         # parsing those few again next time.
         if parsed > max(_CACHE_SLACK, len(by_path) // 100) or (first and not cached and parsed):
             self._save_cache(by_path.values())
-        self._pages, self._by_path = pages, by_path
+        self._pages, self._by_path, self._scanned = pages, by_path, listing
         self._loaded_once = True
 
-    def refresh(self) -> None:
-        """Read the folder again now; a build calls this when it starts."""
-        self._reload()
+    def refresh(self, changed: Collection[str] | None = None) -> None:
+        """Read the folder again now; a build calls this when it starts.
+
+        ``changed``, when given, holds every file that may have changed since
+        the last read (as a file watcher reports them): only those are looked at.
+        """
+        self._reload(changed)
 
     def _fresh(self) -> dict[str, Page]:
         # A build reads the folder once; a preview re-reads it so edits show at once.

@@ -20,6 +20,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 from .errors import ConfigError, UnsafePathError
 
 _PATH_SAFE = "/:@!$&'()*+,;=~"
+_NEEDS_QUOTING = re.compile(r"[^A-Za-z0-9_.\-/:@!$&'()*+,;=~]")
 #: A "." or ".." path segment, which only joining with a base URL resolves.
 _DOT_SEGMENT = re.compile(r"/\.\.?(?:/|$)")
 
@@ -34,6 +35,8 @@ def normalize_path(path: str) -> str:
 
 def quote_path(path: str) -> str:
     """Return ``path`` percent-encoded as a URL path (the inverse of normalize_path)."""
+    if _NEEDS_QUOTING.search(path) is None:
+        return path  # most paths: nothing to encode, and quote() is slow
     return quote(path, safe=_PATH_SAFE)
 
 

@@ -370,9 +370,9 @@ def serve_built(
     freezer = make_freezer(holder.site)
     state: dict[str, str | None] = {"error": None}
 
-    def rebuild() -> bool:
+    def rebuild(changed: set[str] | None = None) -> bool:
         try:
-            report = freezer.build()
+            report = freezer.build(changed=changed)
         except FreezerError as error:
             state["error"] = f"The build failed; still serving the last good build.\n{error}"
             logger.error("%s", state["error"])
@@ -390,6 +390,8 @@ def serve_built(
     server = Preview(static, banner=lambda: holder.error or state["error"])
     server.watch_paths(_site_paths(holder))
 
+    unbuilt: set[str] = set()  # files changed since the last build that succeeded
+
     def on_change(paths: set[str]) -> str:
         nonlocal freezer
         if any(p.endswith(".py") for p in paths):
@@ -398,7 +400,13 @@ def serve_built(
                 server.watch_paths(_site_paths(holder))
             else:
                 return "*"  # show the import error; the last good build stays
-        rebuild()
+            if rebuild():  # a new site: its content is read afresh
+                unbuilt.clear()
+        else:
+            # Every change since the last good build: content folders need no scan.
+            unbuilt.update(paths)
+            if rebuild(unbuilt):
+                unbuilt.clear()
         return "*"
 
     server.on_change = on_change

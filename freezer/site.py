@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,8 +57,12 @@ class ContentSource(Protocol):
     def dependency_digests(self) -> dict[str, str]:
         """The current digest of every dependency key a render may have recorded."""
 
-    def refresh(self) -> None:
-        """Read the folder again now (a build calls this when it starts)."""
+    def refresh(self, changed: Collection[str] | None = None) -> None:
+        """Read the folder again now (a build calls this when it starts).
+
+        ``changed``, when given, holds every file that may have changed since the
+        last read: a source may look at just those.
+        """
 
 
 @dataclass

@@ -264,3 +264,33 @@ def test_a_second_build_in_the_same_process_sees_edited_pages(posts, site, tmp_p
     os.utime(page, ns=(1, 1))
     freezer.build()
     assert "Rewritten text." in (tmp_path / "build/posts/hello/index.html").read_text()
+
+
+def test_refresh_with_the_changed_files_reads_just_those(posts, site, tmp_path):
+    site.building = True  # as in a build: the folder is read when refresh() says so
+    folder = tmp_path / "content/posts"
+    posts.refresh()
+    before = {p.slug: p.title for p in posts}
+    hello = folder / "hello.md"
+    hello.write_text(hello.read_text().replace("Hello, world", "Hello again"))
+    os.utime(hello, ns=(5, 5))
+    write(folder / "brand-new.md", "---\ntitle: Brand new\n---\nHi.\n")
+    unlisted = folder / "nested/deep.md"
+    unlisted.write_text("---\ntitle: Not reported\n---\n")
+    os.utime(unlisted, ns=(6, 6))
+
+    posts.refresh(changed={str(hello), str(folder / "brand-new.md"), str(tmp_path / "x.txt")})
+    titles = {p.slug: p.title for p in posts}
+    assert titles["hello"] == "Hello again"
+    assert titles["brand-new"] == "Brand new"
+    assert titles["nested/deep"] == before["nested/deep"]  # not reported: not looked at
+
+    (folder / "brand-new.md").unlink()
+    posts.refresh(changed={str(folder / "brand-new.md")})
+    assert "brand-new" not in {p.slug for p in posts}
+
+    write(folder / "2025/nested.md", "---\ntitle: Nested\n---\n")  # a new folder: a full scan
+    posts.refresh(changed={str(folder / "2025")})
+    titles = {p.slug: p.title for p in posts}
+    assert titles["2025/nested"] == "Nested"
+    assert titles["nested/deep"] == "Not reported"

@@ -251,3 +251,17 @@ def test_a_delta_from_another_base_is_ignored(blog, tmp_path):
     assert report.reused == len(report.pages) - 1
     Freezer(blog, destination=tmp_path / "cold").build()
     assert tree(tmp_path / "build") == tree(tmp_path / "cold")
+
+
+def test_a_rebuild_still_finds_a_new_file_name_clashing_with_a_kept_one(blog, tmp_path):
+    @blog.route("/data/<path:name>", values=[{"name": "set/x.txt"}])
+    def data(name):
+        return f"data {name}", {"Content-Type": "text/plain"}
+
+    freezer = Freezer(blog, incremental=True)
+    freezer.build()
+    before = tree(tmp_path / "build")
+    _edit_body(tmp_path / "content/post-006.md", "and `code`", "and [data](/data/set)", 1)
+    with pytest.raises(BuildError, match=r"/data/set is written to the file data/set, but /data/"):
+        freezer.build()
+    assert tree(tmp_path / "build") == before
