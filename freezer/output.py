@@ -18,6 +18,7 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import BuildError, UnsafePathError, UsageError
 
@@ -85,8 +86,7 @@ def check_destination(destination: Path, protected: Iterable[Path]) -> None:
             )
 
 
-@dataclass
-class StagedFile:
+class StagedFile(NamedTuple):
     """One file of the new build: its digest and size."""
 
     digest: str
