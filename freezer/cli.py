@@ -328,7 +328,23 @@ def init(folder: Path) -> None:
 
 def main() -> None:
     """Run the ``freezer`` command line."""
-    cli(prog_name="freezer")
+    try:
+        cli(prog_name="freezer")
+    except SystemExit as done:
+        code = done.code
+    else:
+        code = 0
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    # Leave without freeing the build's data object by object: after a large
+    # build that takes longer than the interpreter's start (mypy does the same).
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":
