@@ -6,10 +6,11 @@ from __future__ import annotations
 import os
 import shutil
 
+import markdown
 import pytest
 
 from freezer import BuildError, Freezer, Site, incremental, render_template
-from freezer.markup import MarkdownRenderer, MarkdownSettings
+from freezer.markup import MarkdownRenderer, MarkdownSettings, has_pygments
 from freezer.pages import Pages
 from freezer.workers import SMALL_BUILD, can_fork
 
@@ -265,3 +266,21 @@ def test_a_rebuild_still_finds_a_new_file_name_clashing_with_a_kept_one(blog, tm
     with pytest.raises(BuildError, match=r"/data/set is written to the file data/set, but /data/"):
         freezer.build()
     assert tree(tmp_path / "build") == before
+
+
+@pytest.mark.skipif(not has_pygments(), reason="highlighting needs Pygments")
+def test_highlighting_reuses_formatters_and_gives_python_markdowns_output():
+    settings = MarkdownSettings.default()
+    text = (
+        "# Code\n\n```python\nprint('hi')\n```\n\n```js\nlet x = 1;\n```\n\n"
+        "```python\ndef f():\n    return 2\n```\n\n    indented = True\n"
+    )
+    plain = markdown.Markdown(
+        extensions=list(settings.extensions),
+        extension_configs={k: dict(v) for k, v in settings.extension_configs.items()},
+    )
+    renderer = MarkdownRenderer(settings)
+    for _ in range(2):  # the second time with the formatters made the first time
+        assert renderer.convert(text).html == plain.convert(text)
+        plain.reset()
+    assert 'class="highlight"' in renderer.convert(text).html
