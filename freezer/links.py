@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # One pass over the document: comments and scripts are skipped (text inside
 # them is not a link), style blocks are CSS, every other start tag is scanned
@@ -38,8 +38,7 @@ _SRCSET_CANDIDATE = re.compile(r"\s*([^\s,]+)([^,]*)(,|$)")
 _URL_ATTRS = frozenset({"href", "src", "poster", "data", "background", "cite"})
 
 
-@dataclass(frozen=True)
-class LinkSpan:
+class LinkSpan(NamedTuple):
     """Where one URL stands in a document: its text span and its decoded value."""
 
     start: int

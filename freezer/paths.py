@@ -30,6 +30,8 @@ _FOREIGN_SCHEMES = ("mailto:", "tel:", "javascript:", "data:", "blob:", "about:"
 
 def normalize_path(path: str) -> str:
     """Return ``path`` percent-decoded and NFC-normalised (the form file names take)."""
+    if "%" not in path and path.isascii():
+        return path  # nothing to decode, and ASCII is always NFC
     return unicodedata.normalize("NFC", unquote(path))
 
 
