@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
-from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.http import parse_options_header
 from werkzeug.routing import AnyConverter, RequestRedirect, Rule
 from werkzeug.routing import BuildError as RoutingBuildError
@@ -218,6 +218,14 @@ class Renderer:
         return False  # the site has its own route for /404.html: it is a page like any other
 
     # -- rendering -----------------------------------------------------------
+
+    def endpoint_of(self, path: str) -> str | None:
+        """The endpoint ``path`` is routed to (None when no GET route matches it)."""
+        try:
+            rule, _ = self.adapter.match(path, method="GET", return_rule=True)
+        except HTTPException:  # not found, a redirect, or no GET
+            return None
+        return str(rule.endpoint)
 
     def excluded(self, path: str) -> bool:
         """Whether ``path`` matches one of the ``exclude`` patterns."""

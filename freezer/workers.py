@@ -15,6 +15,9 @@ SMALL_BUILD = 32
 #: Paths sent to a worker at once: small, so links found early feed the frontier early.
 BATCH_SIZE = 8
 
+#: At most this many pages (one per endpoint) are rendered before the workers start.
+WARM_UP_ENDPOINTS = 8
+
 #: Batches a worker renders before it is replaced by a fresh one.
 BATCHES_PER_WORKER = 50
 
@@ -58,7 +61,7 @@ def render_all(
         while (path := take()) is not None:
             on_result(renderer.render(path, error_page=path == error_page))
         return 1
-    backlog = iter(waiting)
+    backlog = iter(_warm_up(renderer, waiting, on_result, error_page))
 
     def next_path() -> str | None:
         return next(backlog, None) or take()
@@ -73,6 +76,30 @@ def render_all(
     finally:
         _worker_renderer = None
     return jobs
+
+
+def _warm_up(
+    renderer: Renderer,
+    waiting: list[str],
+    on_result: Callable[[Rendered], None],
+    error_page: str | None,
+) -> list[str]:
+    """Render one waiting page of each endpoint here; return the others.
+
+    Every worker is forked from this process (at the start, and whenever one
+    is replaced), so each then starts with the templates compiled and the
+    markdown converter and highlighter built, instead of building them again.
+    """
+    endpoints: set[str | None] = set()
+    rest: list[str] = []
+    for path in waiting:
+        endpoint = renderer.endpoint_of(path)
+        if endpoint in endpoints or len(endpoints) >= WARM_UP_ENDPOINTS:
+            rest.append(path)
+        else:
+            endpoints.add(endpoint)
+            on_result(renderer.render(path, error_page=path == error_page))
+    return rest
 
 
 def _render_in_pool(
