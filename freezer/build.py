@@ -461,7 +461,15 @@ class _BuildRun:
         """Raise BuildError naming every broken link, failing page and file clash."""
         problems = self._problems() + self.clashes
         if problems:
-            raise BuildError(sorted(set(problems), key=problems.index))
+            raised = sorted(p for p, r in self.rendered.items() if r.details)
+            details = ""
+            if raised:
+                first = raised[0]
+                shown = self.location.url_path(first)
+                details = (
+                    f"{shown} raised (the first page that did):\n{self.rendered[first].details}"
+                )
+            raise BuildError(sorted(set(problems), key=problems.index), details)
 
     def _clash(self, name: str, path: str) -> str | None:
         """Why ``path`` cannot be written to ``name``, or None when it can."""

@@ -70,6 +70,8 @@ class Rendered:
     body: bytes | None = None
     #: True when this is the previous build's result, kept because nothing it read changed.
     reused: bool = False
+    #: For a view that raised: its traceback (the build shows the first one).
+    details: str | None = None
 
     def edges(self) -> set[str]:
         """Every site path this result leads the crawl to."""
@@ -313,6 +315,7 @@ class Renderer:
             if raised is not None:
                 where = _where(raised, self.site.root_path)
                 result.problem = f"raised {type(raised).__name__}: {raised}{where}"
+                result.details = "".join(traceback.format_exception(raised)).rstrip()
             return result
         if mimetype in ("text/html", "application/xhtml+xml", "text/css"):
             charset = params.get("charset", "utf-8")

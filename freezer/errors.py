@@ -27,14 +27,26 @@ class ViewError(FreezerError):
     """A view returned something that cannot become a response."""
 
 
-class BuildError(FreezerError):
-    """A build failed; ``problems`` lists every reason, one message each."""
+#: A failed build's message lists this many problems; ``BuildError.problems`` has them all.
+SHOWN_PROBLEMS = 25
 
-    def __init__(self, problems: list[str] | str) -> None:
+
+class BuildError(FreezerError):
+    """A build failed; ``problems`` lists every reason, one message each.
+
+    ``details`` (such as the traceback of the first view that raised) follows the list.
+    """
+
+    def __init__(self, problems: list[str] | str, details: str = "") -> None:
         self.problems = [problems] if isinstance(problems, str) else list(problems)
+        self.details = details
         count = len(self.problems)
-        head = "the build failed" if count == 1 else f"the build failed ({count} problems)"
-        super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
+        head = "the build failed" if count == 1 else f"the build failed ({count:,} problems)"
+        lines = [f"  - {p}" for p in self.problems[:SHOWN_PROBLEMS]]
+        if count > SHOWN_PROBLEMS:
+            lines.append(f"  ... and {count - SHOWN_PROBLEMS:,} more")
+        message = head + ":\n" + "\n".join(lines)
+        super().__init__(message + (f"\n\n{details}" if details else ""))
 
 
 class UnsafePathError(BuildError):

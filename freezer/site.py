@@ -410,10 +410,13 @@ class Site:
         if handler is not None:
             return self.make_response(handler(error), f"errorhandler({type(error).__name__})")
         if ctx.recorder is not None:
-            ctx.recorder.exception = error
+            ctx.recorder.exception = error  # the build reports it, traceback and all
         if self.propagate_exceptions or self.debug:
             raise error
-        logger.error("Exception on %s [%s]", ctx.request.path, ctx.request.method, exc_info=error)
+        if ctx.recorder is None:
+            logger.error(
+                "Exception on %s [%s]", ctx.request.path, ctx.request.method, exc_info=error
+            )
         server_error = InternalServerError(original_exception=error)
         handler = self._find_error_handler(server_error)
         if handler is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import pytest
@@ -242,3 +243,37 @@ def test_progress_bar_draws_on_a_terminal_after_a_second(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "[###############---------------] 5/10 URLs" in err
     assert err.endswith("\r")
+
+
+def test_a_build_where_every_page_raises_gives_one_traceback_and_a_short_list(tmp_path):
+    write(
+        tmp_path / "app.py",
+        """
+        from freezer import Site
+        site = Site(__name__)
+
+        @site.route("/posts/<int:n>/", values=[{"n": n} for n in range(40)])
+        def post(n):
+            return broken_helper(n)
+
+        def broken_helper(n):
+            raise KeyError(f"missing {n}")
+        """,
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "freezer.cli", "build", "-j", "1"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "the build failed (40 problems):" in done.stderr
+    assert "/posts/0/ (endpoint 'post') raised KeyError: 'missing 0' (app.py, line 9)" in (
+        done.stderr
+    )
+    assert "  ... and 15 more" in done.stderr
+    assert done.stderr.count("Traceback (most recent call last)") == 1
+    assert "/posts/0/ raised (the first page that did):" in done.stderr
+    assert 'in broken_helper\n    raise KeyError(f"missing {n}")' in done.stderr
+    assert not (tmp_path / "build").exists()
