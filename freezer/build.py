@@ -235,7 +235,9 @@ class _BuildRun:
         self.files: dict[str, str] = {}  # site path -> file name
         self.owners: dict[str, str] = {}  # file name -> site path
         self._folders: dict[str, str] | None = None  # folder name -> a site path inside it
-        self.clashes: list[str] = []
+        self.clashes: list[str] = []  # URLs that cannot become files at all
+        # Results refused a file name another result holds: (result, message, rival path).
+        self._rejected: list[tuple[Rendered, str, str]] = []
         self.deferred: list[str] = []  # written once every file name is known
         self.not_found_page: str | None = None
         self.jobs_used = 1
@@ -246,6 +248,7 @@ class _BuildRun:
         self.resumed = False
         self.replaced: dict[str, Rendered] = {}  # resumed: previous results rendered again
         self._new_names = False  # whether a result took a file name it did not have before
+        self.dropped = False  # whether results of the previous build were dropped as unreachable
         self.fingerprint = ""
         self.records = incremental.RecordStore(incremental.record_path(self.site, self.config))
 
@@ -345,15 +348,14 @@ class _BuildRun:
     def _on_result(self, result: Rendered) -> None:
         path = result.path
         self.rendered[path] = result
-        if not result.reused:
-            # Results from workers arrive as fresh strings; the same URLs recur on every page.
-            result.links = [sys.intern(link) for link in result.links]
+        if not (result.reused and self.resumed):  # a resumed build knows a kept result's links
+            if not result.reused:
+                # Results from workers arrive as fresh strings; the same URLs recur on every page.
+                result.links = [sys.intern(link) for link in result.links]
             self.frontier.add_links(result.links, path)
             self.frontier.add_links(result.built_urls, path)
             if result.kind == "alias" and result.target is not None:
                 self.frontier.add(result.target, f"redirected to from {path}")
-        elif not self.resumed:
-            self.frontier.add_links(result.edges(), path)
         if result.kind in ("page", "static", "redirect"):
             self._place(result)
         if self.progress is not None:
@@ -384,27 +386,38 @@ class _BuildRun:
                     self.tree.unstage(name)
             if path in self.deferred:
                 self.deferred.remove(path)
+        self.dropped = True
+        # A result refused its file because a page now dropped had it takes it after all.
+        rejected, self._rejected = self._rejected, []
+        for result, message, rival in rejected:
+            if result.path not in self.rendered:
+                continue
+            if rival in self.rendered:
+                self._rejected.append((result, message, rival))
+            else:
+                self._place(result)
 
     def _place(self, result: Rendered) -> None:
         """Give a result its file name, and write it now unless it needs every name first."""
         path = result.path
         if result.reused and result.output is not None:
-            name = result.output[0]  # named, and checked for clashes, by the previous build
+            name, same_as_before = result.output[0], True
         else:
             try:
                 name = file_for(path, "text/html" if result.kind == "redirect" else result.mimetype)
             except UnsafePathError as error:
                 self.clashes.extend(error.problems)
                 return
-            # A result written to the same file as last time, while no result has taken
-            # a new name, is among the files that coexisted then: it cannot clash.
             old = self.replaced.get(path)
-            if self._new_names or old is None or old.output is None or old.output[0] != name:
-                self._new_names = True
-                clash = self._clash(name, path)
-                if clash is not None:
-                    self.clashes.append(clash)
-                    return
+            same_as_before = old is not None and old.output is not None and old.output[0] == name
+        # While every file placed so far has the name it had in the previous build,
+        # they are files that coexisted then: only a new name needs checking.
+        if not same_as_before or self._new_names:
+            self._new_names = self._new_names or not same_as_before
+            clash = self._clash(name, path)
+            if clash is not None:
+                self._rejected.append((result, *clash))
+                return
         self.owners[name] = path
         if self._folders is not None:
             self._add_folders(name, path)
@@ -459,7 +472,7 @@ class _BuildRun:
 
     def raise_problems(self) -> None:
         """Raise BuildError naming every broken link, failing page and file clash."""
-        problems = self._problems() + self.clashes
+        problems = self._problems() + self.clashes + [message for _, message, _ in self._rejected]
         if problems:
             raised = sorted(p for p, r in self.rendered.items() if r.details)
             details = ""
@@ -471,11 +484,12 @@ class _BuildRun:
                 )
             raise BuildError(sorted(set(problems), key=problems.index), details)
 
-    def _clash(self, name: str, path: str) -> str | None:
-        """Why ``path`` cannot be written to ``name``, or None when it can."""
+    def _clash(self, name: str, path: str) -> tuple[str, str] | None:
+        """Why ``path`` cannot be written to ``name``, and the rival path; None when it can."""
         shown = self.location.url_path
         if name in self.owners:
-            return f"{shown(self.owners[name])} and {shown(path)} would both be written to {name}"
+            rival = self.owners[name]
+            return f"{shown(rival)} and {shown(path)} would both be written to {name}", rival
         file_first, folder_first = None, None
         parts = name.split("/")
         for i in range(1, len(parts)):
@@ -489,11 +503,12 @@ class _BuildRun:
         if file_first is None or folder_first is None:
             return None
         file_owner = path if file_first == name else self.owners[file_first]
-        return (
+        message = (
             f"{shown(file_owner)} is written to the file {file_first}, but "
             f"{shown(folder_first)} needs a folder of that name; give the first URL an "
             "extension or a trailing /"
         )
+        return message, folder_first if file_owner == path else file_owner
 
     def _referrers(self) -> tuple[dict[str, dict[str, None]], dict[str, dict[str, None]]]:
         """For each URL, the pages linking to it, and the pages building it with url_for."""
@@ -704,7 +719,7 @@ class _BuildRun:
 
     def _record_changed(self) -> bool:
         """Whether this build's record differs from the one it resumed from."""
-        if not self.resumed or self.previous is None or self.previous.changed:
+        if not self.resumed or self.previous is None or self.previous.changed or self.dropped:
             return True
         return any(not r.reused and r.kind != "static" for r in self.rendered.values())
 

@@ -341,10 +341,12 @@ def main() -> None:
         code = 1
     # Leave without freeing the build's data object by object: after a large
     # build that takes longer than the interpreter's start (mypy does the same).
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    try:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)
 
 
 if __name__ == "__main__":

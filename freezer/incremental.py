@@ -62,8 +62,12 @@ _recorded = operator.attrgetter(*_RECORDED_FIELDS)
 _KIND, _DEPS, _OUTPUT = (_RECORDED_FIELDS.index(name) for name in ("kind", "deps", "output"))
 
 
-def _tree_stamp(folder: str, skip: set[str], digest: Any) -> None:
-    """Add the name, size and mtime of every file under ``folder`` to ``digest``."""
+def _tree_stamp(folder: str, skip: set[str], digest: Any, followed: tuple[str, ...] = ()) -> None:
+    """Add the name, size and mtime of every file under ``folder`` to ``digest``.
+
+    Files whose names end with one of ``followed`` are left out: their content
+    is followed page by page (the markdown pages of a content folder).
+    """
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=_entry_name)
@@ -74,16 +78,20 @@ def _tree_stamp(folder: str, skip: set[str], digest: Any) -> None:
     for entry in entries:
         name = entry.name
         try:
-            if entry.is_dir():
+            if entry.is_dir(follow_symlinks=False):  # a link to a parent would never end
                 if (
                     name not in _SKIPPED_FOLDERS
                     and not name.endswith((".freezer-tmp", ".freezer-old"))  # builds being made
                     and entry.path not in skip
                 ):
-                    _tree_stamp(entry.path, skip, digest)
+                    _tree_stamp(entry.path, skip, digest, followed)
                 continue
+            if entry.is_symlink() and entry.is_dir():
+                continue  # a link to a folder is not followed (it may lead back up)
             if name.endswith((".pyc", "~")):
                 continue
+            if followed and (name.endswith(followed) or name.startswith(".")):
+                continue  # pages, and an editor's hidden files beside them
             stat = entry.stat()
         except OSError:
             continue
@@ -111,10 +119,15 @@ def global_fingerprint(site: Site, config: BuildConfig) -> str:
     skip = {str(config.destination.resolve())}
     if site.static_folder is not None:
         skip.add(str(Path(site.static_folder).resolve()))  # copied and checked on every build
-    skip.update(str(Path(source.folder).resolve()) for source in site.content_sources)
+    content = {str(Path(source.folder).resolve()): source for source in site.content_sources}
+    skip.update(content)
     # The site's own files: code, templates, data files it may open. A template
     # change re-renders every page; that stays correct without tracking includes.
     _tree_stamp(str(root), skip, digest)
+    # Content folders: their pages are followed one by one, but any other file
+    # there (an image a generator lists, a data file) counts like the site's own.
+    for folder, source in sorted(content.items()):
+        _tree_stamp(folder, set(), digest, source.suffixes)
     if site.template_folder and not Path(site.template_folder).resolve().is_relative_to(root):
         _tree_stamp(str(Path(site.template_folder).resolve()), skip, digest)
     # freezer's own code: a new version may render differently.
@@ -334,10 +347,13 @@ class PreviousBuild:
     def holds(self, fields: tuple[Any, ...]) -> bool:
         """Whether a recorded result still holds: content unchanged, its file untouched."""
         kind, deps, output = fields[_KIND], fields[_DEPS], fields[_OUTPUT]
-        if kind == "static" or kind == "error" or not self.changed.isdisjoint(deps):
-            return False  # static files are copied (or found unchanged) on every build
-        if output is None:
-            return True
+        # Only rendered pages are worth keeping. The rest cost little to look at again,
+        # and may depend on what the record does not follow: static files are copied
+        # (or found unchanged) on every build, and a missing static file may appear.
+        if kind not in ("page", "redirect") or output is None:
+            return False
+        if not self.changed.isdisjoint(deps):
+            return False
         file, digest, size = output
         if self.manifest.get(file) != digest:
             return False

@@ -256,7 +256,8 @@ class Pages:
         markdown_engine: str | None = None,
     ) -> None:
         self.site = site
-        self.folder = Path(site.root_path, folder)
+        # Absolute and without "..": file watchers report paths in that form.
+        self.folder = Path(os.path.abspath(Path(site.root_path, folder)))
         self.suffixes = tuple(extensions or (".md",))
         self.markdown_extensions = markdown_extensions
         self.markdown_engine = markdown_engine
@@ -372,7 +373,10 @@ class Pages:
                 status = os.stat(path)
             except FileNotFoundError:
                 status = None
-            if suffix is None or (status is not None and not S_ISREG(status.st_mode)):
+            is_file = status is not None and S_ISREG(status.st_mode)
+            if suffix is None or (status is not None and not is_file):
+                if is_file:
+                    continue  # an image or another file beside the pages
                 if status is not None or any(p.startswith(path + os.sep) for p in self._by_path):
                     return self._scan()  # a folder came or went: look at everything
                 continue

@@ -253,6 +253,8 @@ class Preview(Server):  # type: ignore[misc]
             if not self._settling:
                 self._settling = True
                 IOLoop.current().call_later(self._quiet, self._settle)
+        if self._poller is None and getattr(self.watcher, "needs_polling", False):
+            self._start_polling()  # a new folder inotify could not watch
 
     def _settle(self) -> None:
         """Act on the pending changes once no new change arrived for QUIET_SECONDS."""
@@ -280,7 +282,8 @@ class Preview(Server):  # type: ignore[misc]
 
     def run(self, host: str, port: int) -> None:
         """Listen on host:port and serve until interrupted."""
-        self._changed_paths()  # record the current state of every watched file
+        # Files saved since watching began (while a first build ran) are acted on.
+        self._pending |= self._changed_paths()
         try:
             self.application(port, host, liveport=None, debug=False, live_css=True)
         except OSError as error:
@@ -294,6 +297,9 @@ class Preview(Server):  # type: ignore[misc]
             self._quiet = EVENT_QUIET_SECONDS  # told at once: no scan to wait for
         else:
             self._start_polling()
+        if self._pending:
+            self._settling = True
+            IOLoop.current().call_later(self._quiet, self._settle)
         try:
             IOLoop.current().start()
         except KeyboardInterrupt:
@@ -383,30 +389,28 @@ def serve_built(
         logger.info("%s", report.summary())
         return True
 
-    if not rebuild() and not (freezer.config.destination / "index.html").exists():
-        raise FreezerError(state["error"] or "the build failed")
     location = freezer.config.location
     static = StaticHost(freezer.config.destination, location.base_path)
     server = Preview(static, banner=lambda: holder.error or state["error"])
-    server.watch_paths(_site_paths(holder))
+    server.watch_paths(_site_paths(holder))  # first: a save during the first build is seen
+    if not rebuild() and not (freezer.config.destination / "index.html").exists():
+        raise FreezerError(state["error"] or "the build failed")
 
     unbuilt: set[str] = set()  # files changed since the last build that succeeded
 
     def on_change(paths: set[str]) -> str:
         nonlocal freezer
+        # Every change since the last good build: content folders need no other scan.
+        unbuilt.update(paths)
         if any(p.endswith(".py") for p in paths):
-            if holder.reload():
-                freezer = make_freezer(holder.site)
-                server.watch_paths(_site_paths(holder))
-            else:
+            if not holder.reload():
                 return "*"  # show the import error; the last good build stays
+            freezer = make_freezer(holder.site)
+            server.watch_paths(_site_paths(holder))
             if rebuild():  # a new site: its content is read afresh
                 unbuilt.clear()
-        else:
-            # Every change since the last good build: content folders need no scan.
-            unbuilt.update(paths)
-            if rebuild(unbuilt):
-                unbuilt.clear()
+        elif rebuild(unbuilt):
+            unbuilt.clear()
         return "*"
 
     server.on_change = on_change

@@ -49,6 +49,9 @@ class ContentSource(Protocol):
     """A folder of content the site reads (``freezer.pages.Pages`` is one)."""
 
     folder: Path
+    #: The endings of the file names it follows one by one (``dependency_digests``);
+    #: incremental builds treat any other file in the folder like the site's own code.
+    suffixes: tuple[str, ...]
 
     @property
     def drafts(self) -> int:

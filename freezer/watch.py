@@ -61,7 +61,7 @@ def _libc() -> Any:
         return None
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.inotify_init1, libc.inotify_add_watch  # noqa: B018 - both must exist
+        libc.inotify_init1, libc.inotify_add_watch, libc.inotify_rm_watch  # noqa: B018
     except (OSError, AttributeError):
         return None
     return libc
@@ -158,24 +158,48 @@ class InotifyWatcher(Watcher):  # type: ignore[misc]
         folder = self._folders.get(descriptor)
         if folder is None:
             return
-        if mask & _IN_IGNORED:  # the folder is gone
-            del self._folders[descriptor]
-            self._watched_folders.discard(folder)
+        if mask & _IN_IGNORED:  # the kernel dropped the watch: the folder is gone
+            self._forget(descriptor)
             return
         path = os.path.join(folder, name) if name else folder
         if mask & _IN_ISDIR:
-            if mask & (_IN_CREATE | _IN_MOVED_TO) and self._wants(path):
+            if mask & (_IN_MOVED_FROM | _IN_DELETE):
+                # Gone under this name: a watch that moved with it would report the
+                # old name, so forget it (and those below); the name may come back.
+                self._forget_tree(path)
+                if self._wants(path):
+                    self._changed[path] = None
+            elif mask & (_IN_CREATE | _IN_MOVED_TO) and self._wants(path):
                 self._watch_new_tree(path)
+            return
+        if mask & (_IN_MOVE_SELF | _IN_DELETE_SELF):  # a watched folder itself moved or went
+            self._forget_tree(folder)
+            if self._wants(folder):
+                self._changed[folder] = None
             return
         if self._wants(path):
             self._changed[path] = None
+
+    def _forget(self, descriptor: int) -> None:
+        folder = self._folders.pop(descriptor, None)
+        if folder is not None:
+            self._watched_folders.discard(folder)
+
+    def _forget_tree(self, folder: str) -> None:
+        inside = folder + os.sep
+        for descriptor, watched in list(self._folders.items()):
+            if watched == folder or watched.startswith(inside):
+                self._libc.inotify_rm_watch(self._fd, descriptor)  # may be gone already
+                self._forget(descriptor)
 
     def _watch_new_tree(self, folder: str) -> None:
         """Watch a folder that appeared, and count the files already in it as changed."""
         try:
             self._watch_tree(folder)
         except OSError as error:
-            logger.warning("Cannot watch %s (%s)", folder, error.strerror or error)
+            logger.warning("Polling %s for changes (%s)", folder, error.strerror or error)
+            self._polled = True
+            Watcher.watch(self, folder, None, None, None)
         for root, _dirs, files in os.walk(folder):
             for name in files:
                 path = os.path.join(root, name)

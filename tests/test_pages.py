@@ -294,3 +294,18 @@ def test_refresh_with_the_changed_files_reads_just_those(posts, site, tmp_path):
     titles = {p.slug: p.title for p in posts}
     assert titles["2025/nested"] == "Nested"
     assert titles["nested/deep"] == "Not reported"
+
+
+def test_a_reported_file_that_is_no_page_needs_no_scan(posts, site, tmp_path, monkeypatch):
+    site.building = True
+    posts.refresh()
+    image = tmp_path / "content/posts/photo.jpg"
+    image.write_bytes(b"jpg")
+    scans = []
+    real_scan = posts._scan
+    monkeypatch.setattr(posts, "_scan", lambda: scans.append(1) or real_scan())
+    posts.refresh(changed={str(image)})
+    assert scans == []
+    (tmp_path / "content/posts/2026").mkdir()  # a new folder: everything is looked at
+    posts.refresh(changed={str(tmp_path / "content/posts/2026")})
+    assert scans == [1]

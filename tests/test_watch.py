@@ -103,3 +103,29 @@ def test_a_folder_inotify_cannot_watch_is_polled(tmp_path, monkeypatch):
     (tmp_path / "page.md").write_text("new")
     assert str(tmp_path / "page.md") in drain(watcher)
     watcher.close()
+
+
+@needs_inotify
+def test_folders_renamed_away_and_back_or_made_again_are_reported_by_their_names(tmp_path):
+    content = tmp_path / "content"
+    (content / "d1").mkdir(parents=True)
+    (content / "d1/b.md").write_text("b")
+    (content / "sub").mkdir()
+    watcher = make_watcher()
+    watcher.watch(str(content))
+
+    (content / "d1").rename(content / "d2")
+    assert str(content / "d2/b.md") in drain(watcher)
+    (content / "d2").rename(content / "d1")
+    assert str(content / "d1/b.md") in drain(watcher)
+    (content / "d1/b.md").write_text("edited")
+    assert drain(watcher) == {str(content / "d1/b.md")}  # not under the name it had before
+
+    (content / "sub").rename(tmp_path / "elsewhere")
+    (content / "sub").mkdir()
+    drain(watcher)
+    (content / "sub/new.md").write_text("new")
+    assert drain(watcher) == {str(content / "sub/new.md")}
+    (tmp_path / "elsewhere/x.md").write_text("moved out: not watched")
+    assert drain(watcher, seconds=0.5) == set()
+    watcher.close()
