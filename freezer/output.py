@@ -255,6 +255,7 @@ class OutputTree:
         small = changes <= max(IN_PLACE_FILES, IN_PLACE_SHARE * len(self.staged))
         (self.staging / MANIFEST_NAME).write_bytes(self._manifest_bytes())
         if self.old_manifest and self.destination.is_dir() and small:
+            self._check_the_way(stale)
             journal = {"replace": sorted(self.changed), "remove": stale}
             tmp = self.staging / (JOURNAL_NAME + ".tmp")
             tmp.write_text(json.dumps(journal), encoding="utf-8")
@@ -262,6 +263,27 @@ class OutputTree:
             self._apply_journal()
         else:
             self._swap()
+
+    def _check_the_way(self, stale: list[str]) -> None:
+        """Refuse an in-place commit that a file or folder freezer did not write would block."""
+        going = set(stale)
+        for relpath in sorted(self.changed):
+            target = os.path.join(self.destination, relpath)
+            if os.path.isdir(target) and not os.path.islink(target):
+                # A folder holding only stale files of freezer's is emptied and removed first.
+                inside = [
+                    os.path.relpath(os.path.join(root, name), self.destination)
+                    for root, _dirs, files in os.walk(target)
+                    for name in files
+                ]
+                if not inside or any(p.replace(os.sep, "/") not in going for p in inside):
+                    raise BuildError(_in_the_way(target, relpath))
+            parts = relpath.split("/")
+            for i in range(1, len(parts)):
+                prefix = "/".join(parts[:i])
+                folder = os.path.join(self.destination, prefix)
+                if prefix not in going and os.path.lexists(folder) and not os.path.isdir(folder):
+                    raise BuildError(_in_the_way(folder, relpath))
 
     def _apply_journal(self) -> None:
         """Carry out the journal in the staging folder; safe to run again after a crash."""
@@ -320,12 +342,15 @@ class OutputTree:
                     continue
                 if relpath in self.staged:
                     continue  # --force: the user let the build take this name over
-                target = self._target(relpath)
                 source = os.path.join(root, name)
                 try:
-                    os.link(source, target, follow_symlinks=False)
-                except OSError:
-                    shutil.copy2(source, target, follow_symlinks=False)
+                    target = self._target(relpath)
+                    try:
+                        os.link(source, target, follow_symlinks=False)
+                    except OSError:
+                        shutil.copy2(source, target, follow_symlinks=False)
+                except (FileExistsError, IsADirectoryError, NotADirectoryError) as error:
+                    raise BuildError(_in_the_way(source, relpath)) from error
 
     def discard(self) -> None:
         """Throw the staged build away (or finish a commit that had begun)."""
@@ -334,3 +359,10 @@ class OutputTree:
             return
         with contextlib.suppress(FileNotFoundError):
             shutil.rmtree(self.staging)
+
+
+def _in_the_way(found: str, relpath: str) -> str:
+    return (
+        f"{found} (not written by freezer) is in the way of {relpath}, which this build "
+        "writes; move it away and build again"
+    )

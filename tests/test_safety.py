@@ -304,3 +304,23 @@ def test_commit_killed_midway_is_finished_by_the_next_run(tmp_path, monkeypatch)
     OutputTree(tmp_path / "build")  # the next run starts by finishing the journal
     assert tree(tmp_path / "build")["p4/index.html"] == b"p4 edited"
     assert (tmp_path / ".build.freezer-tmp").exists()  # the new run's own, empty staging
+
+
+@pytest.mark.parametrize("many", [False, True], ids=["in place", "swapped"])
+def test_a_file_of_the_users_in_the_way_of_a_new_page_fails_the_build_cleanly(tmp_path, many):
+    pages = {f"p{i}": f"page {i}" for i in range(30)}
+    site = many_pages_site(tmp_path, pages)
+    dest = tmp_path / "build"
+    Freezer(site).build()
+    write(dest / "new", "the user's file, where the folder new/ must go")
+    if many:  # enough changes that the whole tree is swapped in
+        pages.update({f"p{i}": f"page {i}, edited" for i in range(30)})
+    pages["new"] = "a new page"
+    before = snapshot(dest)
+    for _ in range(2):  # and the next build says the same: nothing is left half-done
+        with pytest.raises(BuildError, match=r"build/new \(not written by freezer\) is in the way"):
+            Freezer(site).build()
+        assert snapshot(dest) == before
+    (dest / "new").unlink()
+    Freezer(site).build()
+    assert (dest / "new/index.html").read_text() == "a new page"
