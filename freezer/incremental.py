@@ -4,7 +4,9 @@ A URL's output is reused when everything global is unchanged (the site's
 Python code and other files, its templates, the build settings) and every
 piece of content its render read (a page file, a folder listing) still has
 the same digest, and the previous output file is still there untouched.
-Anything in doubt is rendered again.
+Anything in doubt is rendered again. The seeds are recorded the same way,
+with what their generators read, so that a build whose seeds still hold can
+start from the previous results instead of from the seeds (see build.py).
 """
 
 from __future__ import annotations
@@ -62,6 +64,9 @@ _recorded = operator.attrgetter(*_RECORDED_FIELDS)
 _KIND, _DEPS, _OUTPUT = (_RECORDED_FIELDS.index(name) for name in ("kind", "deps", "output"))
 
 
+_entry_name = operator.attrgetter("name")
+
+
 def _tree_stamp(folder: str, skip: set[str], digest: Any, followed: tuple[str, ...] = ()) -> None:
     """Add the name, size and mtime of every file under ``folder`` to ``digest``.
 
@@ -78,7 +83,7 @@ def _tree_stamp(folder: str, skip: set[str], digest: Any, followed: tuple[str, .
     for entry in entries:
         name = entry.name
         try:
-            if entry.is_dir(follow_symlinks=False):  # a link to a parent would never end
+            if entry.is_dir(follow_symlinks=False):
                 if (
                     name not in _SKIPPED_FOLDERS
                     and not name.endswith((".freezer-tmp", ".freezer-old"))  # builds being made
@@ -87,7 +92,7 @@ def _tree_stamp(folder: str, skip: set[str], digest: Any, followed: tuple[str, .
                     _tree_stamp(entry.path, skip, digest, followed)
                 continue
             if entry.is_symlink() and entry.is_dir():
-                continue  # a link to a folder is not followed (it may lead back up)
+                continue  # not followed: a link back up the tree would never end
             if name.endswith((".pyc", "~")):
                 continue
             if followed and (name.endswith(followed) or name.startswith(".")):
@@ -96,9 +101,6 @@ def _tree_stamp(folder: str, skip: set[str], digest: Any, followed: tuple[str, .
         except OSError:
             continue
         digest.update(f"{entry.path}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
-
-
-_entry_name = operator.attrgetter("name")
 
 
 def global_fingerprint(site: Site, config: BuildConfig) -> str:
