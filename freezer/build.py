@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import sys
 import time
@@ -21,7 +22,7 @@ from .output import OutputTree, check_destination
 from .paths import file_for, relative_link, served_type, types_match
 from .recorder import recording_dependencies
 from .site import Site
-from .workers import render_all
+from .workers import map_in_processes, render_all
 
 #: Called as the crawl goes: (URLs rendered, URLs known so far).
 ProgressCallback = Callable[[int, int], None]
@@ -258,8 +259,9 @@ class _BuildRun:
         """Render every reachable URL (writing as results arrive when possible)."""
         building, self.site.building = self.site.building, True
         try:
+            parallel = functools.partial(map_in_processes, jobs=self.config.jobs)
             for source in self.site.content_sources:
-                source.refresh(self.changed)  # a previous build in this process read it
+                source.refresh(self.changed, parallel)  # a previous build here read it
                 self.digests.update(source.dependency_digests())
             if self.tree is not None and self.config.incremental:
                 self.fingerprint = incremental.global_fingerprint(self.site, self.config)

@@ -80,12 +80,77 @@ def _first_heading(body: str) -> str | None:
 
 
 _CACHE_VERSION = 3
+#: From this many files to read, they are read in worker processes (when the build allows).
+_PARALLEL_READ = 1000
+#: ``map(function, items)`` as a list, possibly run in other processes.
+MapFunction = Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]
 #: Up to this many re-parsed files (or 1% of the folder) do not rewrite the page cache.
 _CACHE_SLACK = 20
 
 
 #: A file's (mtime in ns, size): when both are the same, the file is taken as unchanged.
 _Stamp = tuple[int, int]
+
+
+def _split_front_matter(text: str) -> tuple[str, str]:
+    """Return (front matter, body) of a page's text."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    match = _FRONT_MATTER.match(text)
+    if match is None:
+        return "", text
+    return match.group(1) or "", text[match.end() :]
+
+
+def _fields_of(file: str, slug: str, text: str) -> tuple[Any, ...]:
+    """A page's fields (in the order of ``Page._CACHED``) from the text of its file."""
+    path = Path(file)
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    front_matter, body = _split_front_matter(text)
+    meta_digest = hashlib.sha256(front_matter.encode("utf-8", "surrogatepass")).hexdigest()
+    try:
+        meta = yaml.load(front_matter, Loader=_YAML_LOADER) if front_matter else {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(error, "problem", None) or str(error)
+        raise ContentError(f"{path}:{line}: invalid YAML front matter: {problem}") from error
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise ContentError(
+            f"{path}:2: front matter must be 'key: value' lines, not a {type(meta).__name__}"
+        )
+    tags = meta.get("tags", [])
+    if isinstance(tags, str):
+        tags = [t.strip() for t in tags.split(",") if t.strip()]
+    if not isinstance(tags, list):
+        raise ContentError(
+            f"{path}:{_line_of_key(front_matter, 'tags')}: tags must be a list like "
+            "[python, web] or a comma-separated string"
+        )
+    title = meta.get("title")
+    return (
+        str(meta.get("slug", slug)),
+        meta,
+        str(title) if title else (_first_heading(body) or slug),
+        _parse_date(meta.get("date"), path, front_matter),
+        [str(t) for t in tags],
+        bool(meta.get("draft", False)),
+        digest,
+        meta_digest,
+    )
+
+
+def _read_fields(item: tuple[str, str]) -> tuple[Any, ...]:
+    """A page's fields from its file, given as (file, slug from the file name)."""
+    file, slug = item
+    try:
+        with open(file, encoding="utf-8") as handle:
+            text = handle.read()
+    except UnicodeDecodeError as error:
+        raise ContentError(f"{file}: not UTF-8 text ({error})") from error
+    return _fields_of(file, slug, text)
 
 
 class Page:
@@ -125,46 +190,9 @@ class Page:
     @classmethod
     def parse(cls, pages: Pages, file: str, slug: str, text: str, stamp: _Stamp) -> Page:
         """Read a page from the text of its file."""
-        path = Path(file)
-        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-        front_matter, body = cls._split(text)
-        meta_digest = hashlib.sha256(front_matter.encode("utf-8", "surrogatepass")).hexdigest()
-        try:
-            meta = yaml.load(front_matter, Loader=_YAML_LOADER) if front_matter else {}
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            line = mark.line + 2 if mark is not None else 1
-            problem = getattr(error, "problem", None) or str(error)
-            raise ContentError(f"{path}:{line}: invalid YAML front matter: {problem}") from error
-        if meta is None:
-            meta = {}
-        if not isinstance(meta, dict):
-            raise ContentError(
-                f"{path}:2: front matter must be 'key: value' lines, not a {type(meta).__name__}"
-            )
-        tags = meta.get("tags", [])
-        if isinstance(tags, str):
-            tags = [t.strip() for t in tags.split(",") if t.strip()]
-        if not isinstance(tags, list):
-            raise ContentError(
-                f"{path}:{_line_of_key(front_matter, 'tags')}: tags must be a list like "
-                "[python, web] or a comma-separated string"
-            )
-        slug = str(meta.get("slug", slug))
-        title = meta.get("title")
-        fields = (
-            slug,
-            meta,
-            str(title) if title else (_first_heading(body) or slug),
-            _parse_date(meta.get("date"), path, front_matter),
-            [str(t) for t in tags],
-            bool(meta.get("draft", False)),
-            digest,
-            meta_digest,
-        )
         # The body is read again when it is rendered: a build renders it in a worker,
         # and keeping 10,000 bodies in the parent costs more than reading them twice.
-        return cls(pages, file, stamp, fields)
+        return cls(pages, file, stamp, _fields_of(file, slug, text))
 
     @cached_property
     def path(self) -> Path:
@@ -180,17 +208,8 @@ class Page:
         """The markdown source after the front matter (read on first use)."""
         if self._body is None:
             with open(self._file, encoding="utf-8") as handle:
-                self._body = self._split(handle.read())[1]
+                self._body = _split_front_matter(handle.read())[1]
         return self._body
-
-    @staticmethod
-    def _split(text: str) -> tuple[str, str]:
-        if text.startswith("\ufeff"):
-            text = text[1:]
-        match = _FRONT_MATTER.match(text)
-        if match is None:
-            return "", text
-        return match.group(1) or "", text[match.end() :]
 
     def _convert(self) -> None:
         converted = self._pages.renderer().convert(self.body)
@@ -393,27 +412,34 @@ class Pages:
         listing.extend((path, *update) for path, update in updates.items() if update is not None)
         return listing
 
-    def _reload(self, changed: Collection[str] | None = None) -> None:
+    def _reload(
+        self, changed: Collection[str] | None = None, map_in_processes: MapFunction | None = None
+    ) -> None:
         pages: dict[str, Page] = {}
         by_path: dict[str, Page] = {}
         first = not self._loaded_once
         cached = self._load_cache() if first else {}
-        parsed = 0
         listing = self._scan() if first or changed is None else self._rescan(changed)
+        known: dict[str, Page | tuple[Any, ...]] = {}  # a Page, or the fields of one
+        unread: list[tuple[str, str]] = []
         for path, slug, stamp in listing:
             page = self._by_path.get(path)
-            if page is None or page._stamp != stamp:
-                hit = cached.get(path)
-                if hit is not None and hit[0] == stamp:
-                    page = Page(self, path, stamp, hit[1])
-                else:
-                    try:
-                        with open(path, encoding="utf-8") as handle:
-                            text = handle.read()
-                    except UnicodeDecodeError as error:
-                        raise ContentError(f"{path}: not UTF-8 text ({error})") from error
-                    page = Page.parse(self, path, slug, text, stamp)
-                    parsed += 1
+            if page is not None and page._stamp == stamp:
+                known[path] = page
+            elif (hit := cached.get(path)) is not None and hit[0] == stamp:
+                known[path] = hit[1]
+            else:
+                unread.append((path, slug))
+        # The front matter of thousands of new files takes seconds to parse: on
+        # every CPU when the build allows it, before any page can be rendered.
+        if map_in_processes is not None and len(unread) >= _PARALLEL_READ:
+            read = map_in_processes(_read_fields, unread)
+        else:
+            read = [_read_fields(item) for item in unread]
+        known.update(zip((path for path, _ in unread), read, strict=True))
+        for path, _slug, stamp in listing:
+            found = known[path]
+            page = found if isinstance(found, Page) else Page(self, path, stamp, found)
             other = pages.get(page.slug)
             if other is not None:
                 raise ContentError(
@@ -424,18 +450,23 @@ class Pages:
             by_path[path] = page
         # Rewriting the whole cache for a handful of edited files costs more than
         # parsing those few again next time.
+        parsed = len(unread)
         if parsed > max(_CACHE_SLACK, len(by_path) // 100) or (first and not cached and parsed):
             self._save_cache(by_path.values())
         self._pages, self._by_path, self._scanned = pages, by_path, listing
         self._loaded_once = True
 
-    def refresh(self, changed: Collection[str] | None = None) -> None:
+    def refresh(
+        self, changed: Collection[str] | None = None, map_in_processes: MapFunction | None = None
+    ) -> None:
         """Read the folder again now; a build calls this when it starts.
 
         ``changed``, when given, holds every file that may have changed since
         the last read (as a file watcher reports them): only those are looked at.
+        ``map_in_processes``, when given, is a ``map`` over worker processes for
+        reading many new files at once.
         """
-        self._reload(changed)
+        self._reload(changed, map_in_processes)
 
     def _fresh(self) -> dict[str, Page]:
         # A build reads the folder once; a preview re-reads it so edits show at once.

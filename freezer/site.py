@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,11 +60,16 @@ class ContentSource(Protocol):
     def dependency_digests(self) -> dict[str, str]:
         """The current digest of every dependency key a render may have recorded."""
 
-    def refresh(self, changed: Collection[str] | None = None) -> None:
+    def refresh(
+        self,
+        changed: Collection[str] | None = None,
+        map_in_processes: Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]] | None = None,
+    ) -> None:
         """Read the folder again now (a build calls this when it starts).
 
         ``changed``, when given, holds every file that may have changed since the
-        last read: a source may look at just those.
+        last read: a source may look at just those. ``map_in_processes``, when
+        given, maps a module-level function over items in worker processes.
         """
 
 

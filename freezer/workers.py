@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .crawl import Rendered, Renderer
 from .memory import long_lived
@@ -30,6 +31,14 @@ def _render_batch(batch: list[tuple[str, bool]]) -> list[Rendered]:
     renderer = _worker_renderer
     assert renderer is not None, "worker started without a renderer"
     return [renderer.render(path, error_page=is_error_page) for path, is_error_page in batch]
+
+
+def map_in_processes(function: Callable[[Any], Any], items: Sequence[Any], jobs: int) -> list[Any]:
+    """``[function(item) for item in items]``, worked out in ``jobs`` forked processes."""
+    if jobs < 2 or len(items) < 2 or not can_fork():
+        return [function(item) for item in items]
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        return pool.map(function, items, chunksize=-(-len(items) // (jobs * 4)))
 
 
 def can_fork() -> bool:

@@ -11,6 +11,7 @@ import freezer.pages
 from freezer import BuildError, Freezer, render_template
 from freezer.markup import has_pygments
 from freezer.pages import ContentError, Pages
+from freezer.workers import can_fork, map_in_processes
 
 from .conftest import write
 
@@ -309,3 +310,28 @@ def test_a_reported_file_that_is_no_page_needs_no_scan(posts, site, tmp_path, mo
     (tmp_path / "content/posts/2026").mkdir()  # a new folder: everything is looked at
     posts.refresh(changed={str(tmp_path / "content/posts/2026")})
     assert scans == [1]
+
+
+@pytest.mark.skipif(not can_fork(), reason="worker processes need fork")
+def test_many_new_files_are_read_in_worker_processes_with_the_same_result(
+    posts, site, tmp_path, monkeypatch
+):
+    site.building = True
+    monkeypatch.setattr(site, "cache_folder", None)  # every file is read
+    posts.refresh()
+    serial = {p.slug: (p.title, p.date, p.tags, p.meta, p.digest) for p in posts}
+    monkeypatch.setattr(freezer.pages, "_PARALLEL_READ", 2)
+    again = Pages(site, "content/posts")
+    used = []
+
+    def in_processes(function, items):
+        used.append(len(items))
+        return map_in_processes(function, items, jobs=2)
+
+    again.refresh(None, in_processes)
+    assert used == [len(serial) + 1]  # every file, the draft included
+    assert {p.slug: (p.title, p.date, p.tags, p.meta, p.digest) for p in again} == serial
+
+    write(tmp_path / "content/posts/broken.md", "---\ntitle: [unclosed\n---\n")
+    with pytest.raises(ContentError, match=r"broken.md:3: invalid YAML front matter"):
+        Pages(site, "content/posts").refresh(None, in_processes)
