@@ -24,6 +24,7 @@ from .cache import load_record, save_record
 from .config import BuildConfig
 from .crawl import Rendered, Seed
 from .output import MANIFEST_NAME
+from .paths import is_editor_litter
 from .site import Site
 
 #: Folders under the site's root whose files never change what a page renders.
@@ -67,36 +68,47 @@ _KIND, _DEPS, _OUTPUT = (_RECORDED_FIELDS.index(name) for name in ("kind", "deps
 _entry_name = operator.attrgetter("name")
 
 
-def _tree_stamp(folder: str, skip: set[str], digest: Any, followed: tuple[str, ...] = ()) -> None:
+def _tree_stamp(
+    folder: str,
+    skip: set[str],
+    digest: Any,
+    followed: tuple[str, ...] = (),
+    seen: set[tuple[int, int]] | None = None,
+) -> None:
     """Add the name, size and mtime of every file under ``folder`` to ``digest``.
 
-    Files whose names end with one of ``followed`` are left out: their content
-    is followed page by page (the markdown pages of a content folder).
+    In a content folder, ``followed`` holds the endings of its pages, which are
+    followed page by page instead; hidden files and folders there are left out,
+    and files under "_" folders (which hold no pages) are stamped like any other.
     """
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=_entry_name)
+        status = os.stat(folder)
     except OSError:
         return
+    seen = set() if seen is None else seen
+    if (status.st_dev, status.st_ino) in seen:
+        return  # reached again through a link: a link back up would never end
+    seen.add((status.st_dev, status.st_ino))
     if any(entry.name == MANIFEST_NAME for entry in entries):
         return  # another build's output: never an input
     for entry in entries:
         name = entry.name
+        if is_editor_litter(name) or (followed and name.startswith(".")):
+            continue
         try:
-            if entry.is_dir(follow_symlinks=False):
+            if entry.is_dir():  # links to folders are followed: a theme may live elsewhere
                 if (
                     name not in _SKIPPED_FOLDERS
                     and not name.endswith((".freezer-tmp", ".freezer-old"))  # builds being made
                     and entry.path not in skip
                 ):
-                    _tree_stamp(entry.path, skip, digest, followed)
+                    pages_below = () if name.startswith("_") else followed
+                    _tree_stamp(entry.path, skip, digest, pages_below, seen)
                 continue
-            if entry.is_symlink() and entry.is_dir():
-                continue  # not followed: a link back up the tree would never end
-            if name.endswith((".pyc", "~")):
-                continue
-            if followed and (name.endswith(followed) or name.startswith(".")):
-                continue  # pages, and an editor's hidden files beside them
+            if followed and name.endswith(followed):
+                continue  # a page
             stat = entry.stat()
         except OSError:
             continue

@@ -208,12 +208,21 @@ class OutputTree:
     def unstage(self, relpath: str) -> None:
         """Take ``relpath`` out of the new build again (a later step found it unreachable)."""
         del self.staged[relpath]
-        if relpath in self.changed:
-            self.changed.discard(relpath)
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(os.path.join(self._staging_str, relpath))
-        else:
+        if relpath not in self.changed:
             self.unchanged -= 1
+            return
+        self.changed.discard(relpath)
+        target = os.path.join(self._staging_str, relpath)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(target)
+        folder = os.path.dirname(target)
+        while folder != self._staging_str:  # the folders made for it go too, when empty
+            try:
+                os.rmdir(folder)
+            except OSError:
+                break
+            self._folders.discard(folder)
+            folder = os.path.dirname(folder)
 
     def copy_file(self, relpath: str, source: str) -> None:
         """Stage a copy of the file ``source`` (the OS's fast copy path) as ``relpath``."""
@@ -265,31 +274,47 @@ class OutputTree:
             self._swap()
 
     def _check_the_way(self, stale: list[str]) -> None:
-        """Refuse an in-place commit that a file or folder freezer did not write would block."""
+        """Refuse an in-place commit that something freezer did not write would block."""
         going = set(stale)
         for relpath in sorted(self.changed):
             target = os.path.join(self.destination, relpath)
-            if os.path.isdir(target) and not os.path.islink(target):
-                # A folder holding only stale files of freezer's is emptied and removed first.
-                inside = [
-                    os.path.relpath(os.path.join(root, name), self.destination)
-                    for root, _dirs, files in os.walk(target)
-                    for name in files
-                ]
-                if not inside or any(p.replace(os.sep, "/") not in going for p in inside):
+            if os.path.islink(target):  # the file would be written through the user's link
+                raise BuildError(_in_the_way(target, relpath))
+            if os.path.isdir(target):
+                if not self._only_stale_inside(target, going):
                     raise BuildError(_in_the_way(target, relpath))
+            elif os.path.lexists(target) and relpath not in self.old_manifest and not self.force:
+                raise BuildError(_in_the_way(target, relpath, force_helps=True))
             parts = relpath.split("/")
             for i in range(1, len(parts)):
                 prefix = "/".join(parts[:i])
                 folder = os.path.join(self.destination, prefix)
-                if prefix not in going and os.path.lexists(folder) and not os.path.isdir(folder):
+                if os.path.islink(folder) or (
+                    prefix not in going and os.path.lexists(folder) and not os.path.isdir(folder)
+                ):
                     raise BuildError(_in_the_way(folder, relpath))
+
+    def _only_stale_inside(self, folder: str, going: set[str]) -> bool:
+        """Whether ``folder`` holds only files this commit removes (then it goes with them)."""
+        found = False
+        for root, dirs, files in os.walk(folder):
+            if any(os.path.islink(os.path.join(root, d)) for d in dirs):
+                return False  # a link to a folder: not freezer's
+            if not dirs and not files:
+                return False  # an empty folder would stay, and block the file
+            for name in files:
+                inside = os.path.relpath(os.path.join(root, name), self.destination)
+                if inside.replace(os.sep, "/") not in going:
+                    return False
+                found = True
+        return found
 
     def _apply_journal(self) -> None:
         """Carry out the journal in the staging folder; safe to run again after a crash."""
         journal = json.loads((self.staging / JOURNAL_NAME).read_text(encoding="utf-8"))
         for relpath in journal["remove"]:
-            with contextlib.suppress(FileNotFoundError):
+            # Gone already, or a folder the user put in its place: theirs to keep.
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError, PermissionError):
                 os.unlink(self.destination / relpath)
             self._prune_empty_folders(relpath)
         for relpath in journal["replace"]:
@@ -336,21 +361,37 @@ class OutputTree:
         for root, dirs, files in os.walk(self.destination):
             dirs.sort()
             rel_root = os.path.relpath(root, self.destination)
-            for name in sorted(files):
+            # A link to a folder is carried over as a link (walk does not enter it).
+            links = [d for d in dirs if os.path.islink(os.path.join(root, d))]
+            dirs[:] = [d for d in dirs if d not in links]
+            for name in sorted(files + links):
                 relpath = os.path.normpath(os.path.join(rel_root, name)).replace(os.sep, "/")
                 if relpath == MANIFEST_NAME or relpath in self.old_manifest:
                     continue
-                if relpath in self.staged:
-                    continue  # --force: the user let the build take this name over
                 source = os.path.join(root, name)
-                try:
-                    target = self._target(relpath)
-                    try:
-                        os.link(source, target, follow_symlinks=False)
-                    except OSError:
-                        shutil.copy2(source, target, follow_symlinks=False)
-                except (FileExistsError, IsADirectoryError, NotADirectoryError) as error:
-                    raise BuildError(_in_the_way(source, relpath)) from error
+                if relpath in self.staged:
+                    if self.force:
+                        continue  # --force: the user let the build take this name over
+                    raise BuildError(_in_the_way(source, relpath, force_helps=True))
+                self._carry_over(source, relpath)
+
+    def _carry_over(self, source: str, relpath: str) -> None:
+        try:
+            target = self._target(relpath)
+        except (FileExistsError, NotADirectoryError) as error:  # a staged file where a folder is
+            parts = relpath.split("/")
+            prefixes = ("/".join(parts[:i]) for i in range(1, len(parts)))
+            written = next((prefix for prefix in prefixes if prefix in self.staged), relpath)
+            raise BuildError(_in_the_way(source, written)) from error
+        if os.path.lexists(target):  # a staged folder where this file is
+            raise BuildError(_in_the_way(source, relpath + "/"))
+        if os.path.islink(source):
+            os.symlink(os.readlink(source), target)
+            return
+        try:
+            os.link(source, target, follow_symlinks=False)
+        except OSError:
+            shutil.copy2(source, target, follow_symlinks=False)
 
     def discard(self) -> None:
         """Throw the staged build away (or finish a commit that had begun)."""
@@ -361,8 +402,11 @@ class OutputTree:
             shutil.rmtree(self.staging)
 
 
-def _in_the_way(found: str, relpath: str) -> str:
+def _in_the_way(found: str, relpath: str, force_helps: bool = False) -> str:
+    remedy = "move it away and build again"
+    if force_helps:
+        remedy += ", or pass --force to let the build replace it"
     return (
-        f"{found} (not written by freezer) is in the way of {relpath}, which this build "
-        "writes; move it away and build again"
+        f"{found} (not written by freezer) is in the way of what this build writes at "
+        f"{relpath}; {remedy}"
     )

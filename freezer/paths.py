@@ -218,3 +218,13 @@ def relative_link(from_file: str, to_file: str) -> str:
     start = posixpath.dirname(from_file) or "."
     relative = posixpath.relpath(to_file, start)
     return quote_path(relative)
+
+
+def is_editor_litter(name: str) -> bool:
+    """Whether a file name is one editors keep beside a file (swap, backup, autosave, probe)."""
+    return (
+        name.endswith(("~", ".swp", ".swx", ".pyc", ".pyo", "___jb_tmp___", "___jb_old___"))
+        or (name.startswith("#") and name.endswith("#"))
+        or name.startswith(".#")
+        or name == "4913"
+    )

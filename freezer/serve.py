@@ -38,9 +38,10 @@ from tornado.wsgi import WSGIContainer
 
 from .errors import FreezerError, UsageError
 from .loading import load_site
+from .paths import is_editor_litter
 from .site import Site, _is_loopback
 from .static_host import StaticHost
-from .watch import make_watcher
+from .watch import InotifyWatcher, make_watcher
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -282,8 +283,11 @@ class Preview(Server):  # type: ignore[misc]
 
     def run(self, host: str, port: int) -> None:
         """Listen on host:port and serve until interrupted."""
-        # Files saved since watching began (while a first build ran) are acted on.
-        self._pending |= self._changed_paths()
+        # Files saved since watching began (while a first build ran) are acted on; a
+        # polling watcher's first look only records what is there.
+        early = self.watcher.reported() if isinstance(self.watcher, InotifyWatcher) else set()
+        self._changed_paths()
+        self._pending |= early
         try:
             self.application(port, host, liveport=None, debug=False, live_css=True)
         except OSError as error:
@@ -308,7 +312,7 @@ class Preview(Server):  # type: ignore[misc]
 
 def _ignored(path: str) -> bool:
     name = os.path.basename(path)
-    return name.endswith((".pyc", ".pyo", "~", ".swp", ".swx", ".tmp")) or name.startswith(".#")
+    return is_editor_litter(name) or name.endswith(".tmp")
 
 
 def _reload_target(paths: set[str]) -> str:

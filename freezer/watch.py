@@ -196,15 +196,24 @@ class InotifyWatcher(Watcher):  # type: ignore[misc]
         """Watch a folder that appeared, and count the files already in it as changed."""
         try:
             self._watch_tree(folder)
+        except FileNotFoundError:
+            return  # gone again already (renamed twice): its events follow
         except OSError as error:
             logger.warning("Polling %s for changes (%s)", folder, error.strerror or error)
             self._polled = True
-            Watcher.watch(self, folder, None, None, None)
+            ignore = next((i for w, _, i in self._wanted if folder.startswith(w + os.sep)), None)
+            Watcher.watch(self, folder, None, None, ignore)
         for root, _dirs, files in os.walk(folder):
             for name in files:
                 path = os.path.join(root, name)
                 if self._wants(path):
                     self._changed[path] = None
+
+    def reported(self) -> set[str]:
+        """Every path the kernel has reported as changed so far (and forget them)."""
+        self._read_events()
+        changed, self._changed = set(self._changed), {}
+        return changed
 
     def examine(self) -> tuple[str | None, float | None]:
         """Return one changed path (and no delay), or (None, None) when none is pending."""

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from freezer import BuildError, Freezer, Response, Site, incremental, url_for
+from freezer import BuildError, Freezer, Response, Site, incremental, render_template, url_for
 from freezer.pages import Pages
 
 from .conftest import write
@@ -144,3 +144,30 @@ def test_pages_given_a_folder_with_dots_see_the_changes_a_watcher_reports(tmp_pa
     _edit(post, "old text", "new text", 1)
     freezer.build(changed={os.path.abspath(post)})
     assert "new text" in (tmp_path / "site/build/index.html").read_text()
+
+
+def test_editor_files_do_not_rebuild_everything_but_a_partial_or_a_linked_theme_does(tmp_path):
+    write(tmp_path / "content/post.md", "---\ntitle: P\n---\nHi.\n")
+    write(tmp_path / "content/_partials/footer.md", "v1")
+    write(tmp_path / "elsewhere/theme/footer.html", "<footer>t1</footer>")
+    write(tmp_path / "templates/page.html", '{{ text }}{% include "theme/footer.html" %}')
+    os.symlink(tmp_path / "elsewhere/theme", tmp_path / "templates/theme")
+    site = Site("litter", root_path=tmp_path)
+    posts = Pages(site, "content")
+    partial = tmp_path / "content/_partials/footer.md"
+
+    @site.route("/posts/<slug>/", values=posts.values("slug"))
+    def post(slug):
+        return render_template("page.html", text=posts.get_or_404(slug).html + partial.read_text())
+
+    freezer = Freezer(site, incremental=True)
+    freezer.build()
+    for litter in ("#post.md#", "post.md.swp", ".post.md.swp", "4913", ".obsidian/workspace.json"):
+        write(tmp_path / "content" / litter, "x")
+        assert freezer.build().reused == 1, litter
+    _edit(partial, "v1", "v2", 1)
+    assert freezer.build().reused == 0
+    assert "v2" in (tmp_path / "build/posts/post/index.html").read_text()
+    _edit(tmp_path / "elsewhere/theme/footer.html", "t1", "t2", 2)
+    assert freezer.build().reused == 0
+    assert "<footer>t2</footer>" in (tmp_path / "build/posts/post/index.html").read_text()

@@ -308,13 +308,13 @@ def test_commit_killed_midway_is_finished_by_the_next_run(tmp_path, monkeypatch)
 
 @pytest.mark.parametrize("many", [False, True], ids=["in place", "swapped"])
 def test_a_file_of_the_users_in_the_way_of_a_new_page_fails_the_build_cleanly(tmp_path, many):
-    pages = {f"p{i}": f"page {i}" for i in range(30)}
+    pages = {f"p{i}": f"page {i}" for i in range(150)}
     site = many_pages_site(tmp_path, pages)
     dest = tmp_path / "build"
     Freezer(site).build()
     write(dest / "new", "the user's file, where the folder new/ must go")
     if many:  # enough changes that the whole tree is swapped in
-        pages.update({f"p{i}": f"page {i}, edited" for i in range(30)})
+        pages.update({f"p{i}": f"page {i}, edited" for i in range(150)})
     pages["new"] = "a new page"
     before = snapshot(dest)
     for _ in range(2):  # and the next build says the same: nothing is left half-done
@@ -324,3 +324,38 @@ def test_a_file_of_the_users_in_the_way_of_a_new_page_fails_the_build_cleanly(tm
     (dest / "new").unlink()
     Freezer(site).build()
     assert (dest / "new/index.html").read_text() == "a new page"
+
+
+@pytest.mark.parametrize("many", [False, True], ids=["in place", "swapped"])
+def test_a_file_of_the_users_with_a_new_pages_name_is_replaced_only_with_force(tmp_path, many):
+    pages = {f"p{i}": f"page {i}" for i in range(150)}
+    site = many_pages_site(tmp_path, pages)
+    dest = tmp_path / "build"
+    Freezer(site).build()
+    write(dest / "new/index.html", "the user's own page")
+    if many:
+        pages.update({f"p{i}": f"page {i}, edited" for i in range(150)})
+    pages["new"] = "a new page"
+    with pytest.raises(BuildError, match=r"or pass --force to let the build replace it"):
+        Freezer(site).build()
+    assert (dest / "new/index.html").read_text() == "the user's own page"
+    Freezer(site, force=True).build()
+    assert (dest / "new/index.html").read_text() == "a new page"
+
+
+@pytest.mark.parametrize("many", [False, True], ids=["in place", "swapped"])
+def test_a_link_of_the_users_in_the_destination_is_kept_and_never_written_through(tmp_path, many):
+    pages = {f"p{i}": f"page {i}" for i in range(150)}
+    site = many_pages_site(tmp_path, pages)
+    dest = tmp_path / "build"
+    Freezer(site).build()
+    write(tmp_path / "outside/photo.jpg", "jpg")
+    os.symlink(tmp_path / "outside", dest / "media")
+    if many:
+        pages.update({f"p{i}": f"page {i}, edited" for i in range(150)})
+    Freezer(site).build()  # the link is carried over as a link
+    assert os.readlink(dest / "media") == str(tmp_path / "outside")
+    pages["media"] = "a page where the link is"
+    with pytest.raises(BuildError, match=r"build/media \(not written by freezer\) is in the way"):
+        Freezer(site).build()
+    assert os.listdir(tmp_path / "outside") == ["photo.jpg"]

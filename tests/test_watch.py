@@ -129,3 +129,19 @@ def test_folders_renamed_away_and_back_or_made_again_are_reported_by_their_names
     (tmp_path / "elsewhere/x.md").write_text("moved out: not watched")
     assert drain(watcher, seconds=0.5) == set()
     watcher.close()
+
+
+@needs_inotify
+def test_a_folder_renamed_twice_before_the_events_are_read_is_still_watched(tmp_path):
+    content = tmp_path / "content"
+    (content / "d1").mkdir(parents=True)
+    (content / "d1/b.md").write_text("b")
+    watcher = make_watcher()
+    watcher.watch(str(content))
+    (content / "d1").rename(content / "d2")
+    (content / "d2").rename(content / "d1")  # before the watcher has read a thing
+    drain(watcher)
+    assert not watcher.needs_polling
+    (content / "d1/b.md").write_text("edited")
+    assert drain(watcher) == {str(content / "d1/b.md")}
+    watcher.close()
