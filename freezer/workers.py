@@ -19,8 +19,12 @@ BATCH_SIZE = 8
 #: At most this many pages (one per endpoint) are rendered before the workers start.
 WARM_UP_ENDPOINTS = 8
 
-#: Batches a worker renders before it is replaced by a fresh one.
-BATCHES_PER_WORKER = 50
+#: Batches a worker renders before it is replaced by a fresh one: memory it gathered
+#: (converted pages, caches) goes back with it. A fresh worker costs CPU (it compiles
+#: the highlighter's lexers again), so this is as large as memory allows.
+BATCHES_PER_WORKER = 400
+#: The same, for sites that use cmarkgfm, which never frees the documents it parses.
+BATCHES_PER_WORKER_LEAKING = 50
 
 # Set in the parent just before the pool forks; each worker inherits it (and
 # the site it holds, with its content already read) instead of unpickling it.
@@ -81,7 +85,7 @@ def render_all(
     # kept from the collector, its pages are not copied into every worker.
     try:
         with long_lived():
-            _render_in_pool(jobs, next_path, on_result, error_page)
+            _render_in_pool(renderer, jobs, next_path, on_result, error_page)
     finally:
         _worker_renderer = None
     return jobs
@@ -111,16 +115,25 @@ def _warm_up(
     return rest
 
 
+def _batches_per_worker(renderer: Renderer) -> int:
+    site = renderer.site
+    # A content source may choose its own engine (Pages(..., markdown_engine="cmark")).
+    engines: set[str | None] = {site.markdown_engine}
+    engines.update(getattr(source, "markdown_engine", None) for source in site.content_sources)
+    return BATCHES_PER_WORKER_LEAKING if "cmark" in engines else BATCHES_PER_WORKER
+
+
 def _render_in_pool(
+    renderer: Renderer,
     jobs: int,
     next_path: Callable[[], str | None],
     on_result: Callable[[Rendered], None],
     error_page: str | None,
 ) -> None:
     done: queue.SimpleQueue[list[Rendered] | BaseException] = queue.SimpleQueue()
-    # Workers are replaced after a while: memory a worker gathers (caches, or
-    # leaks in a C extension such as cmarkgfm's) goes back with it.
-    pool = multiprocessing.get_context("fork").Pool(jobs, maxtasksperchild=BATCHES_PER_WORKER)
+    pool = multiprocessing.get_context("fork").Pool(
+        jobs, maxtasksperchild=_batches_per_worker(renderer)
+    )
     try:
         in_flight = 0
         while True:
