@@ -43,36 +43,63 @@ def prepare(root: Path) -> None:
 
 
 class RenderCache:
-    """Converted markdown on disk, one small file per (settings, source text)."""
+    """Converted markdown on disk, one small file per (settings, source text).
+
+    Each entry is written once, straight to its final name (one file made, no
+    temporary file and rename), and starts with its own length: a file cut
+    short by a crash is seen as missing and written again.
+    """
+
+    #: Part of every key: a new layout of the files makes new keys.
+    FORMAT = "2"
 
     def __init__(self, root: Path, fingerprint: str) -> None:
         self.root = root
         self.folder = root / "markdown"
         self.fingerprint = fingerprint
-        self._prepared = False
+        self._seed = hashlib.sha256(f"{self.FORMAT}\0{fingerprint}".encode())
+        self._made: set[str] = set()  # folders known to exist
 
     def key(self, text: str) -> str:
         """The cache key of ``text`` under these settings."""
-        digest = hashlib.sha256(self.fingerprint.encode())
+        digest = self._seed.copy()
         digest.update(text.encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
 
+    def _path(self, key: str) -> str:
+        return f"{self.folder}{os.sep}{key[:2]}{os.sep}{key}"
+
     def get(self, key: str) -> tuple[str, str] | None:
         """Return the cached (html, toc) for ``key``, or None."""
+        path = self._path(key)
         try:
-            data = (self.folder / key[:2] / key).read_bytes()
+            with open(path, "rb") as handle:
+                data = handle.read()
         except OSError:
             return None
-        html, sep, toc = data.decode("utf-8").partition("\x00")
+        if len(data) < 8 or int.from_bytes(data[:8], "big") != len(data) - 8:
+            with contextlib.suppress(OSError):
+                os.unlink(path)  # cut short: written again after this conversion
+            return None
+        html, sep, toc = data[8:].decode("utf-8").partition("\x00")
         return (html, toc) if sep else None
 
     def put(self, key: str, html: str, toc: str) -> None:
         """Store (html, toc) for ``key``; a failure to write only costs speed."""
+        data = f"{html}\x00{toc}".encode()
+        folder = f"{self.folder}{os.sep}{key[:2]}"
         with contextlib.suppress(OSError):
-            if not self._prepared:
-                prepare(self.root)
-                self._prepared = True
-            atomic_write(self.folder / key[:2] / key, f"{html}\x00{toc}".encode())
+            if folder not in self._made:
+                if not self._made:
+                    prepare(self.root)
+                os.makedirs(folder, exist_ok=True)
+                self._made.add(folder)
+            try:
+                descriptor = os.open(self._path(key), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            except FileExistsError:
+                return  # another process wrote the same text's conversion
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(len(data).to_bytes(8, "big") + data)
 
 
 def load_pickle(path: Path) -> Any:

@@ -151,6 +151,15 @@ def test_markdown_cache_is_keyed_by_text_and_settings(tmp_path):
     assert calls == ["# One", "# Two", "# One"]
     assert (tmp_path / ".gitignore").read_text().endswith("*\n")
 
+    (entry,) = [
+        p for p in (tmp_path / "markdown").rglob("*") if p.is_file() and b"Two" in p.read_bytes()
+    ]
+    entry.write_bytes(entry.read_bytes()[:-3])  # cut short, as by a crash while writing
+    assert Counting(plain, tmp_path).convert("# Two").html.startswith('<h1 id="two">Two')
+    assert calls[-1] == "# Two"  # converted again, and written again whole
+    assert Counting(plain, tmp_path).convert("# Two").html.startswith('<h1 id="two">Two')
+    assert calls.count("# Two") == 2
+
 
 def test_markdown_cache_is_not_used_with_extensions_of_unknown_purity(tmp_path):
     renderer = MarkdownRenderer(MarkdownSettings.default(["tests.no_such_extension"]), tmp_path)
