@@ -306,15 +306,24 @@ def test_commit_killed_midway_is_finished_by_the_next_run(tmp_path, monkeypatch)
     assert (tmp_path / ".build.freezer-tmp").exists()  # the new run's own, empty staging
 
 
-@pytest.mark.parametrize("many", [False, True], ids=["in place", "swapped"])
-def test_a_file_of_the_users_in_the_way_of_a_new_page_fails_the_build_cleanly(tmp_path, many):
+def built_site_of_150_pages(tmp_path):
+    """A built site with enough pages that editing them all swaps the whole tree in."""
     pages = {f"p{i}": f"page {i}" for i in range(150)}
     site = many_pages_site(tmp_path, pages)
-    dest = tmp_path / "build"
     Freezer(site).build()
+    return pages, site, tmp_path / "build"
+
+
+def edit_every_page(pages):
+    pages.update({name: f"{text}, edited" for name, text in pages.items()})
+
+
+@pytest.mark.parametrize("many", [False, True], ids=["in place", "swapped"])
+def test_a_file_of_the_users_in_the_way_of_a_new_page_fails_the_build_cleanly(tmp_path, many):
+    pages, site, dest = built_site_of_150_pages(tmp_path)
     write(dest / "new", "the user's file, where the folder new/ must go")
     if many:  # enough changes that the whole tree is swapped in
-        pages.update({f"p{i}": f"page {i}, edited" for i in range(150)})
+        edit_every_page(pages)
     pages["new"] = "a new page"
     before = snapshot(dest)
     for _ in range(2):  # and the next build says the same: nothing is left half-done
@@ -328,13 +337,10 @@ def test_a_file_of_the_users_in_the_way_of_a_new_page_fails_the_build_cleanly(tm
 
 @pytest.mark.parametrize("many", [False, True], ids=["in place", "swapped"])
 def test_a_file_of_the_users_with_a_new_pages_name_is_replaced_only_with_force(tmp_path, many):
-    pages = {f"p{i}": f"page {i}" for i in range(150)}
-    site = many_pages_site(tmp_path, pages)
-    dest = tmp_path / "build"
-    Freezer(site).build()
+    pages, site, dest = built_site_of_150_pages(tmp_path)
     write(dest / "new/index.html", "the user's own page")
     if many:
-        pages.update({f"p{i}": f"page {i}, edited" for i in range(150)})
+        edit_every_page(pages)
     pages["new"] = "a new page"
     with pytest.raises(BuildError, match=r"or pass --force to let the build replace it"):
         Freezer(site).build()
@@ -345,14 +351,11 @@ def test_a_file_of_the_users_with_a_new_pages_name_is_replaced_only_with_force(t
 
 @pytest.mark.parametrize("many", [False, True], ids=["in place", "swapped"])
 def test_a_link_of_the_users_in_the_destination_is_kept_and_never_written_through(tmp_path, many):
-    pages = {f"p{i}": f"page {i}" for i in range(150)}
-    site = many_pages_site(tmp_path, pages)
-    dest = tmp_path / "build"
-    Freezer(site).build()
+    pages, site, dest = built_site_of_150_pages(tmp_path)
     write(tmp_path / "outside/photo.jpg", "jpg")
     os.symlink(tmp_path / "outside", dest / "media")
     if many:
-        pages.update({f"p{i}": f"page {i}, edited" for i in range(150)})
+        edit_every_page(pages)
     Freezer(site).build()  # the link is carried over as a link
     assert os.readlink(dest / "media") == str(tmp_path / "outside")
     pages["media"] = "a page where the link is"
