@@ -56,7 +56,6 @@ class RenderCache:
     def __init__(self, root: Path, fingerprint: str) -> None:
         self.root = root
         self.folder = root / "markdown"
-        self.fingerprint = fingerprint
         self._seed = hashlib.sha256(f"{self.FORMAT}\0{fingerprint}".encode())
         self._made: set[str] = set()  # folders known to exist
 

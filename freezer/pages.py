@@ -143,7 +143,12 @@ def _fields_of(file: str, slug: str, text: str) -> tuple[Any, ...]:
 
 
 def _read_fields(item: tuple[str, str]) -> tuple[Any, ...]:
-    """A page's fields from its file, given as (file, slug from the file name)."""
+    """A page's fields from its file, given as (file, slug from the file name).
+
+    The body is not kept: it is read again when it is rendered (a build renders it
+    in a worker, and keeping 10,000 bodies in the parent costs more than reading
+    them twice).
+    """
     file, slug = item
     try:
         with open(file, encoding="utf-8") as handle:
@@ -186,13 +191,6 @@ class Page:
             self.digest,
             self.meta_digest,
         ) = fields  # in the order of _CACHED
-
-    @classmethod
-    def parse(cls, pages: Pages, file: str, slug: str, text: str, stamp: _Stamp) -> Page:
-        """Read a page from the text of its file."""
-        # The body is read again when it is rendered: a build renders it in a worker,
-        # and keeping 10,000 bodies in the parent costs more than reading them twice.
-        return cls(pages, file, stamp, _fields_of(file, slug, text))
 
     @cached_property
     def path(self) -> Path:
