@@ -12,6 +12,7 @@ livereload's polling.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
@@ -176,6 +177,10 @@ class InotifyWatcher(Watcher):  # type: ignore[misc]
             self._forget_tree(folder)
             if self._wants(folder):
                 self._changed[folder] = None
+            if any(folder == watched for watched, is_folder, _ in self._wanted if is_folder):
+                # A watched root: watch where it was, to see it come back.
+                with contextlib.suppress(OSError):
+                    self._watch_folder(os.path.dirname(folder))
             return
         if self._wants(path):
             self._changed[path] = None

@@ -145,3 +145,20 @@ def test_a_folder_renamed_twice_before_the_events_are_read_is_still_watched(tmp_
     (content / "d1/b.md").write_text("edited")
     assert drain(watcher) == {str(content / "d1/b.md")}
     watcher.close()
+
+
+@needs_inotify
+def test_a_watched_folder_moved_away_and_made_again_is_watched_again(tmp_path):
+    shared = tmp_path / "shared"  # its parent is not watched: Pages(site, "../shared")
+    shared.mkdir()
+    (shared / "a.md").write_text("a")
+    watcher = make_watcher()
+    watcher.watch(str(shared))
+    shared.rename(tmp_path / "shared.old")
+    assert str(shared) in drain(watcher)
+    shared.mkdir()
+    (shared / "b.md").write_text("b")
+    assert str(shared / "b.md") in drain(watcher)
+    (shared / "b.md").write_text("edited")
+    assert drain(watcher) == {str(shared / "b.md")}
+    watcher.close()
