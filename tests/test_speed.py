@@ -10,6 +10,7 @@ import markdown
 import pytest
 
 from freezer import BuildError, Freezer, Site, incremental, render_template
+from freezer.cache import RenderCache
 from freezer.markup import MarkdownRenderer, MarkdownSettings, has_pygments
 from freezer.pages import Pages
 from freezer.workers import SMALL_BUILD, can_fork
@@ -293,3 +294,23 @@ def test_highlighting_reuses_formatters_and_gives_python_markdowns_output():
         assert renderer.convert(text).html == plain.convert(text)
         plain.reset()
     assert 'class="highlight"' in renderer.convert(text).html
+
+
+def test_markdown_cache_packs_are_merged_when_there_are_many(tmp_path):
+    settings = MarkdownSettings.default()
+    texts = [f"# Page {i}" for i in range(RenderCache.MAX_PACKS + 3)]
+    for text in texts:  # one pack per renderer, as one per process; reading merges many
+        MarkdownRenderer(settings, tmp_path).convert(text)
+    assert 1 <= len(list((tmp_path / "markdown").glob("*.pack"))) < len(texts)
+    calls = []
+
+    class Counting(MarkdownRenderer):
+        def _convert(self, text):
+            calls.append(text)
+            return super()._convert(text)
+
+    reader = Counting(settings, tmp_path)
+    assert [reader.convert(text).html for text in texts] == [
+        MarkdownRenderer(settings).convert(text).html for text in texts
+    ]
+    assert calls == []  # every one from the cache, merged or not
