@@ -315,10 +315,8 @@ class _BuildRun:
             origins[seed.path] = seed.origin
         holds = previous.holds
         for path, fields in previous.record.results.items():
-            result = Rendered(path, *fields)
-            result.reused = True
+            result = incremental.recorded_result(path, fields)
             if holds(fields):
-                previous.reused += 1
                 self._keep(result)
             else:
                 self.replaced[path] = result
@@ -377,8 +375,7 @@ class _BuildRun:
                 if result is not None:
                     stack.extend(result.edges() - reachable)
         for path in [p for p in self.rendered if p not in reachable]:
-            if self.rendered.pop(path).reused and self.previous is not None:
-                self.previous.reused -= 1
+            del self.rendered[path]
             self.frontier.origins.pop(path, None)
             name = self.files.pop(path, None)
             if name is not None:
@@ -740,5 +737,5 @@ class _BuildRun:
         report.bytes = sum(f.size for f in tree.staged.values())
         report.bytes_written = tree.bytes_written
         report.unchanged = tree.unchanged
-        report.reused = self.previous.reused if self.previous is not None else 0
+        report.reused = sum(1 for path in self.files if self.rendered[path].reused)
         return report

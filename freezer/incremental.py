@@ -322,6 +322,13 @@ class RecordStore:
         self._remember(record)
 
 
+def recorded_result(path: str, fields: tuple[Any, ...]) -> Rendered:
+    """The result the record holds for ``path``, marked as taken from the previous build."""
+    result = Rendered(path, *fields)
+    result.reused = True
+    return result
+
+
 class PreviousBuild:
     """The last successful build's results, and which of them still hold."""
 
@@ -336,7 +343,6 @@ class PreviousBuild:
         self.changed = frozenset(
             key for key in before.keys() | digests.keys() if before.get(key) != digests.get(key)
         )
-        self.reused = 0
 
     def seeds_hold(self, static_seeds: list[Seed]) -> bool:
         """Whether the view seeds are as recorded (their generators read nothing that changed)
@@ -353,10 +359,7 @@ class PreviousBuild:
         fields = self.record.results.get(path)
         if fields is None or not self.holds(fields):
             return None
-        result = Rendered(path, *fields)
-        result.reused = True
-        self.reused += 1
-        return result
+        return recorded_result(path, fields)
 
     def holds(self, fields: tuple[Any, ...]) -> bool:
         """Whether a recorded result still holds: content unchanged, its file untouched."""
