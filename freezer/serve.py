@@ -232,8 +232,7 @@ class Preview(Server):  # type: ignore[misc]
             if path not in self._watched and os.path.exists(path):
                 self._watched.add(path)
                 self.watcher.watch(path, None, None, ignore=_ignored)
-        if self._poller is None and getattr(self.watcher, "needs_polling", False):
-            self._start_polling()  # a path inotify could not watch, added while serving
+        self._poll_what_inotify_cannot_watch()
 
     def _changed_paths(self) -> set[str]:
         changed: set[str] = set()
@@ -254,8 +253,7 @@ class Preview(Server):  # type: ignore[misc]
             if not self._settling:
                 self._settling = True
                 IOLoop.current().call_later(self._quiet, self._settle)
-        if self._poller is None and getattr(self.watcher, "needs_polling", False):
-            self._start_polling()  # a new folder inotify could not watch
+        self._poll_what_inotify_cannot_watch()
 
     def _settle(self) -> None:
         """Act on the pending changes once no new change arrived for QUIET_SECONDS."""
@@ -270,6 +268,11 @@ class Preview(Server):  # type: ignore[misc]
         reload_path = self.on_change(paths)
         if reload_path is not None:
             LiveReloadHandler.reload_waiters(reload_path)
+
+    def _poll_what_inotify_cannot_watch(self) -> None:
+        # A path added while serving, or a new folder, may be past the system's limit.
+        if self._poller is None and getattr(self.watcher, "needs_polling", False):
+            self._start_polling()
 
     def _start_polling(self) -> None:
         self._poller = PeriodicCallback(self._poll, 100)
